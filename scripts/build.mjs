@@ -1,0 +1,24 @@
+// Bundles every entry with esbuild: node extension, worker and CLI (CommonJS), browser webview (IIFE).
+import * as esbuild from 'esbuild';
+import { cpSync, mkdirSync, existsSync } from 'node:fs';
+
+const production = process.argv.includes('--production');
+const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', legalComments: 'none' };
+const node = { ...common, platform: 'node', target: 'node20', format: 'cjs' };
+
+const builds = [
+  { ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  { ...node, entryPoints: ['src/worker/worker.ts'], outfile: 'dist/worker.js' },
+  { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+];
+if (existsSync('webview/main.ts')) {
+  builds.push({ ...common, platform: 'browser', target: 'es2022', format: 'iife', entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js' });
+}
+await Promise.all(builds.map((b) => (existsSync(b.entryPoints[0]) ? esbuild.build(b) : null)));
+
+// KaTeX stylesheet and fonts are loaded by the model view from dist/katex (localResourceRoots).
+if (existsSync('node_modules/katex/dist/katex.min.css')) {
+  mkdirSync('dist/katex', { recursive: true });
+  cpSync('node_modules/katex/dist/katex.min.css', 'dist/katex/katex.min.css');
+  cpSync('node_modules/katex/dist/fonts', 'dist/katex/fonts', { recursive: true, filter: (f) => !/\.(ttf|woff)$/.test(f) });
+}

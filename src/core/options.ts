@@ -1,0 +1,75 @@
+// Compression options: one definition shared by the CLI, the worker and the extension settings.
+
+export type CompressionMode = 'error-bounded' | 'model-only';
+
+export interface CompressOptions {
+  /** Layout of the CSV: detect, or force rows = variables / columns = variables. */
+  layout: 'auto' | 'rows' | 'columns';
+  /** Name of the time column (columns layout); undefined = detect. */
+  timeColumn?: string;
+  /** Time step when the file has no time column (default 1). */
+  dt?: number;
+  /** Maximum polynomial degree of the library. */
+  degree: number;
+  /** Add sin/cos terms to the library. */
+  trig: boolean;
+  /** STLSQ threshold, or 'auto' (MSTLS sweep). */
+  threshold: number | 'auto';
+  /** POD rank, or 'auto' (by captured energy). */
+  rank: number | 'auto';
+  /** Energy fraction the automatic rank must capture. */
+  energy: number;
+  mode: CompressionMode;
+  /** Pointwise bound relative to the data range: bound = tolerance × (max − min over all values), as SZ and zfp use. */
+  tolerance: number;
+  /** Absolute pointwise bound; overrides tolerance when set. */
+  absError?: number;
+  /** Test-function overrides (undefined = chosen from the data). */
+  testFunctions?: { count?: number; halfWidth?: number; exponent?: number };
+  /** Memory bounded independently of the number of time steps; 'auto' switches on above a size. */
+  streaming: boolean | 'auto';
+}
+
+export const DEFAULT_COMPRESS_OPTIONS: CompressOptions = {
+  layout: 'auto',
+  degree: 3,
+  trig: false,
+  threshold: 'auto',
+  rank: 'auto',
+  energy: 0.999999,
+  mode: 'error-bounded',
+  tolerance: 1e-3,
+  streaming: 'auto',
+};
+
+/** What a finished compression reports. */
+export interface CompressSummary {
+  outPath: string;
+  sourceBytes: number;
+  fileBytes: number;
+  /** CSV bytes / file bytes. */
+  ratioVsCsv: number;
+  /** n·m·8 / file bytes. */
+  ratioVsFloat64: number;
+  mode: CompressionMode;
+  /** Absolute pointwise bound (error-bounded), or null (model-only). */
+  bound: number | null;
+  /** Largest |x − x̂| over all values, and the same divided by the data range (max − min). */
+  maxError: number;
+  maxRelativeError: number;
+  n: number;
+  m: number;
+  pod: boolean;
+  rank: number;
+  /** Equations as plain text, one per state. */
+  equations: string[];
+  /** Seconds spent in each phase. */
+  timings: Record<string, number>;
+}
+
+export interface ReconstructSummary {
+  outPath: string;
+  n: number;
+  m: number;
+  bytesWritten: number;
+}

@@ -1,0 +1,57 @@
+// Messages between the extension host and the compression worker (worker_threads).
+// One union per direction; every request carries an id that its responses echo.
+import type { CompressOptions, CompressSummary, ReconstructSummary } from '../core/options';
+import type { ProgressEvent } from '../core/progress';
+import type { SerializedError } from '../core/errors';
+import type { ModelViewData } from './webview';
+
+export interface CompressRequest {
+  kind: 'compress';
+  id: number;
+  csvPath: string;
+  outPath: string;
+  options: CompressOptions;
+}
+
+export interface ReconstructRequest {
+  kind: 'reconstruct';
+  id: number;
+  modelPath: string;
+  outPath: string;
+}
+
+/** Everything the model view plots, computed off the host thread. */
+export interface ViewDataRequest {
+  kind: 'viewData';
+  id: number;
+  modelPath: string;
+  /** Points per plotted series after downsampling. */
+  maxPoints: number;
+}
+
+export type WorkerRequest = CompressRequest | ReconstructRequest | ViewDataRequest;
+
+export interface ProgressMessage {
+  kind: 'progress';
+  id: number;
+  progress: ProgressEvent;
+}
+
+export type WorkerResult =
+  | { kind: 'compress'; summary: CompressSummary }
+  | { kind: 'reconstruct'; summary: ReconstructSummary }
+  | { kind: 'viewData'; data: ModelViewData };
+
+export interface DoneMessage {
+  kind: 'done';
+  id: number;
+  result: WorkerResult;
+}
+
+export interface ErrorMessage {
+  kind: 'error';
+  id: number;
+  error: SerializedError;
+}
+
+export type WorkerResponse = ProgressMessage | DoneMessage | ErrorMessage;
