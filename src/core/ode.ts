@@ -88,6 +88,7 @@ export function integrateDopri5(rhs: OdeRhs, y0: Float64Array, tOut: Float64Arra
   let h = initialStep();
   let facOld = 1e-4;
   let lastRejected = false;
+  let overflowed = false;
   let nextOut = 1;
   let steps = 0;
 
@@ -96,7 +97,8 @@ export function integrateDopri5(rhs: OdeRhs, y0: Float64Array, tOut: Float64Arra
       throw new NumericalError(`model diverged at t = ${fmt(t)} (more than ${maxSteps} integration steps)`, t);
     }
     if (0.1 * Math.abs(h) <= Math.abs(t) * UROUND || h < 1e-300) {
-      throw new NumericalError(`model diverged at t = ${fmt(t)} (step size underflow${largest(y)})`, t);
+      const why = overflowed ? 'non-finite values in the step' : 'step size underflow';
+      throw new NumericalError(`model diverged at t = ${fmt(t)} (${why}${largest(y)})`, t);
     }
     // Land exactly on tEnd rather than leave a sliver of a step.
     let last = false;
@@ -136,8 +138,10 @@ export function integrateDopri5(rhs: OdeRhs, y0: Float64Array, tOut: Float64Arra
       // A trial step overflowed: shrink hard and retry; persistent overflow ends in step underflow.
       h *= FAC_MIN;
       lastRejected = true;
+      overflowed = true;
       continue;
     }
+    overflowed = false;
 
     const fac11 = Math.pow(err, EXPO1);
     // Lund stabilisation (PI control).
