@@ -52,6 +52,8 @@ export interface ErrorMessage {
   kind: 'error';
   id: number;
   error: SerializedError;
+  /** Stack trace of an unexpected (internal) error, for the output channel only. */
+  detail?: string;
 }
 
 export type WorkerResponse = ProgressMessage | DoneMessage | ErrorMessage;
