@@ -1,0 +1,129 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { computePod, gramMatrix } from '../../src/core/pod';
+import { liftFromPod } from '../../src/core/simulate';
+import { lowRankField, mulberry32 } from '../support/systems';
+
+function relError(a: Float64Array[], b: Float64Array[]): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    for (let j = 0; j < a[i].length; j++) {
+      num += (a[i][j] - b[i][j]) ** 2;
+      den += b[i][j] ** 2;
+    }
+  }
+  return Math.sqrt(num / den);
+}
+
+/**
+ * X = mean + U diag(σ) Vᵀ with exactly orthonormal U (discrete sine vectors) and V (cosines with
+ * zero temporal mean), so the centred data's singular values are exactly σ and its modes are U.
+ */
+function closedForm(n: number, m: number, sigma: number[]): { series: Float64Array[]; U: Float64Array[] } {
+  const U = sigma.map((_, c) => Float64Array.from({ length: n }, (_, i) => Math.sqrt(2 / (n + 1)) * Math.sin(((c + 1) * Math.PI * (i + 1)) / (n + 1))));
+  const V = sigma.map((_, c) => Float64Array.from({ length: m }, (_, j) => Math.sqrt(2 / m) * Math.cos((2 * Math.PI * (c + 1) * j) / m)));
+  const series = Array.from({ length: n }, (_, i) => {
+    const row = new Float64Array(m).fill(1 + 0.01 * i);
+    sigma.forEach((s, c) => { for (let j = 0; j < m; j++) row[j] += s * U[c][i] * V[c][j]; });
+    return row;
+  });
+  return { series, U };
+}
+
+test('a 200-variable field of known rank gives that rank and reconstructs to < 1e-10', () => {
+  const field = lowRankField(200, 1000);
+  for (const energy of [0.999999, 1]) {
+    const { basis, coordinates } = computePod(field.series, { rank: 'auto', energy });
+    assert.equal(basis.rank, field.rank, `energy ${energy}`);
+    const err = relError(liftFromPod(basis, coordinates), field.series);
+    assert.ok(err < 1e-10, `reconstruction error ${err}`);
+  }
+});
+
+test('singular values and modes match a closed-form construction, on both routes', () => {
+  const sigma = [40, 7, 3, 0.05];
+  for (const [n, m] of [[50, 120], [120, 50]]) {
+    const { series, U } = closedForm(n, m, sigma);
+    const results = (['spatial', 'snapshots'] as const).map((method) => computePod(series, { rank: 'auto', energy: 1, method }));
+    for (const { basis, coordinates } of results) {
+      assert.equal(basis.rank, 4);
+      sigma.forEach((s, c) => {
+        assert.ok(Math.abs(basis.singularValues[c] - s) < 1e-10 * sigma[0], `σ${c + 1} = ${basis.singularValues[c]} vs ${s}`);
+        let dot = 0;
+        for (let i = 0; i < n; i++) dot += basis.modes[c * n + i] * U[c][i];
+        assert.ok(Math.abs(Math.abs(dot) - 1) < 1e-9, `mode ${c + 1} alignment ${dot}`);
+      });
+      // Energy captured: all of it at rank 4.
+      assert.ok(Math.abs(basis.energy - 1) < 1e-12);
+      assert.ok(relError(liftFromPod(basis, coordinates), series) < 1e-12);
+    }
+    // The two routes agree mode by mode (same sign convention) and coordinate by coordinate.
+    const [a, b] = results;
+    for (let k = 0; k < n * 4; k++) assert.ok(Math.abs(a.basis.modes[k] - b.basis.modes[k]) < 1e-9, `mode entry ${k}`);
+    for (let c = 0; c < 4; c++) for (let j = 0; j < m; j++) assert.ok(Math.abs(a.coordinates[c][j] - b.coordinates[c][j]) < 1e-9 * sigma[0]);
+  }
+});
+
+test('energy rule and fixed rank', () => {
+  const sigma = [10, 5, 2, 1];
+  const { series } = closedForm(30, 200, sigma);
+  const total = sigma.reduce((s, v) => s + v * v, 0);
+  // 100 + 25 = 125 of 130: 0.9615 → rank 2 for energy 0.95, rank 3 for 0.97.
+  assert.equal(computePod(series, { rank: 'auto', energy: 0.95 }).basis.rank, 2);
+  const three = computePod(series, { rank: 'auto', energy: 0.97 }).basis;
+  assert.equal(three.rank, 3);
+  assert.ok(Math.abs(three.energy - 129 / total) < 1e-12);
+  assert.equal(computePod(series, { rank: 1, energy: 0.5 }).basis.rank, 1);
+  // A fixed rank above the numerical rank is capped to it.
+  assert.equal(computePod(series, { rank: 10, energy: 0.5 }).basis.rank, 4);
+  assert.throws(() => computePod(series, { rank: 0, energy: 0.5 }), RangeError);
+});
+
+test('the automatic rank is capped by maxRank on full-rank data', () => {
+  const rand = mulberry32(11);
+  const series = Array.from({ length: 80 }, () => Float64Array.from({ length: 100 }, () => rand()));
+  assert.equal(computePod(series, { rank: 'auto', energy: 1 }).basis.rank, 64);
+  assert.equal(computePod(series, { rank: 'auto', energy: 1, maxRank: 10 }).basis.rank, 10);
+});
+
+test('huge and tiny magnitudes neither overflow nor underflow', () => {
+  const sigma = [3, 2, 1];
+  const { series } = closedForm(20, 60, sigma);
+  for (const factor of [1e300, 1e-300]) {
+    const scaled = series.map((row) => row.map((v) => v * factor));
+    const { basis, coordinates } = computePod(scaled, { rank: 'auto', energy: 1 });
+    assert.equal(basis.rank, 3);
+    sigma.forEach((s, c) => assert.ok(Math.abs(basis.singularValues[c] / (s * factor) - 1) < 1e-10, `factor ${factor} σ${c + 1}`));
+    const back = liftFromPod(basis, coordinates);
+    let maxRel = 0;
+    for (let i = 0; i < 20; i++) for (let j = 0; j < 60; j++) maxRel = Math.max(maxRel, Math.abs(back[i][j] - scaled[i][j]) / Math.abs(scaled[i][j]));
+    assert.ok(maxRel < 1e-12, `factor ${factor}: ${maxRel}`);
+  }
+});
+
+test('sign convention: the first component within 1e-6 of the largest magnitude is positive; constant data has rank 0', () => {
+  const { basis } = computePod(lowRankField(60, 300).series, { rank: 'auto', energy: 1 });
+  for (let c = 0; c < basis.rank; c++) {
+    const mode = basis.modes.subarray(c * 60, (c + 1) * 60);
+    const maxAbs = Math.max(...Array.from(mode, Math.abs));
+    const pivot = mode.findIndex((v) => Math.abs(v) >= (1 - 1e-6) * maxAbs);
+    assert.ok(mode[pivot] > 0);
+  }
+  const flat = computePod([new Float64Array(10).fill(3), new Float64Array(10).fill(-1)], { rank: 'auto', energy: 0.99 });
+  assert.equal(flat.basis.rank, 0);
+  assert.deepEqual(Array.from(flat.basis.mean), [3, -1]);
+});
+
+test('gramMatrix equals the naive product (odd row count, length not a multiple of the tile)', () => {
+  const rand = mulberry32(5);
+  const rows = Array.from({ length: 7 }, () => Float64Array.from({ length: 5000 }, () => rand() - 0.5));
+  const G = gramMatrix(rows);
+  for (let i = 0; i < 7; i++) {
+    for (let k = 0; k < 7; k++) {
+      let s = 0;
+      for (let l = 0; l < 5000; l++) s += rows[i][l] * rows[k][l];
+      assert.ok(Math.abs(G[i * 7 + k] - s) < 1e-11, `G[${i},${k}]`);
+    }
+  }
+});
