@@ -1,0 +1,560 @@
+// Streaming CSV reader: bytes → typed arrays, with no per-cell strings or objects on the numeric path.
+//
+// The file is read in 4 MiB chunks; each chunk is parsed up to its last complete line and the partial
+// line is carried to the front of the (reused) buffer. Cells are parsed straight from the bytes by
+// numberText.scanNumber into one growable Float64Array per column (columns layout) or one array per row
+// (rows layout), so memory is about the float64 size of the data plus one chunk.
+//
+// Decisions (see csvDetect.ts for detection):
+// - At least MIN_TIME_STEPS (16) time steps and one variable; all-constant data is an error (nothing to
+//   fit), one constant variable among others is fine.
+// - Quoted numbers ("1.5") are accepted; spaces around a cell are ignored; an empty cell is an error.
+// - A trailing delimiter at the end of every line (when the first data line has one) is ignored.
+// - Blank lines are skipped anywhere (trailing ones are common).
+// - The time column must be strictly increasing (the offending row's line is reported); any step pattern
+//   (uniform or not) is accepted. Without a time column, time = 0, dt, 2dt, … (dt = opts.dt ?? 1); opts.dt
+//   is ignored when the file has a time column.
+// - NaN, Inf and values that overflow to ±Infinity (1e400) are errors; 1e-400 underflows to 0 (valid).
+import { open } from 'node:fs/promises';
+import type { Dataset, Delimiter, SourceFormat } from './dataset';
+import { defaultNames } from './dataset';
+import { CancelledError, InputError, OptionError } from './errors';
+import type { ProgressSink } from './progress';
+import { isNonFiniteWord, parseDecimal, scanNumber, scanState } from './numberText';
+import {
+  CR,
+  LF,
+  QUOTE,
+  TAB,
+  cellText,
+  checkTextEncoding,
+  decodeText,
+  delimiterName,
+  detectDelimiter,
+  findTimeColumn,
+  isNumberLike,
+  rowsAreVariables,
+  sampleLines,
+  splitCells,
+  trimRange,
+  truncate,
+} from './csvDetect';
+
+/** Fewest time steps we accept: the weak form needs several test functions with a few points each. */
+export const MIN_TIME_STEPS = 16;
+
+export interface ReadCsvOptions {
+  layout?: 'auto' | 'rows' | 'columns';
+  /** Time column name (or 1-based number in a file without header). */
+  timeColumn?: string;
+  /** Time step when the file has no time column (default 1). */
+  dt?: number;
+  /** Name used in error messages (default: the path as given). */
+  displayName?: string;
+}
+
+const CHUNK = 4 << 20;
+
+class CsvEngine {
+  readonly file: string;
+  private readonly opts: ReadCsvOptions;
+  private readonly totalBytes: number;
+  detected = false;
+  private delim = 44;
+  private header: string[] | null = null;
+  private names: string[] = [];
+  private ncol = 0;
+  private trailing = false;
+  private lineEnding: '\n' | '\r\n' = '\n';
+  private line = 1;
+  private mode: 'cols' | 'rows' = 'cols';
+  private autoOrient = false;
+  private tc = -1;
+  // columns mode
+  private cols: Float64Array[] = [];
+  private nrows = 0;
+  private cap = 0;
+  // rows mode
+  private rowList: Float64Array[] = [];
+  private rowLen = -1;
+
+  constructor(file: string, opts: ReadCsvOptions, totalBytes: number) {
+    this.file = file;
+    this.opts = opts;
+    this.totalBytes = totalBytes;
+    if (opts.dt !== undefined && !(opts.dt > 0 && Number.isFinite(opts.dt))) {
+      throw new OptionError(`dt must be a positive finite number, not ${opts.dt}`);
+    }
+  }
+
+  private err(reason: string, line?: number, column?: number): InputError {
+    return new InputError({ file: this.file, line, column }, reason);
+  }
+
+  /** Detect the format from the first bytes; returns where data starts, or -1 if more bytes are needed. */
+  detect(b: Uint8Array, start: number, end: number, eof: boolean): number {
+    if (end === start && eof) throw this.err('empty file');
+    const skip = checkTextEncoding(b, start, end, this.file);
+    const s0 = start + skip;
+    if (b.subarray(s0, end).indexOf(LF) < 0 && b.subarray(s0, end).indexOf(CR) >= 0) {
+      throw this.err('not a text CSV with supported line endings: lines end with CR only (old Mac format); use LF or CRLF');
+    }
+    const sample = sampleLines(b, s0, end, eof);
+    if (sample.lines.length === 0) {
+      if (eof) throw this.err('empty file');
+      return -1;
+    }
+    const delim = detectDelimiter(b, sample.lines, this.file);
+    this.delim = delim;
+    this.lineEnding = sample.lineEnding;
+    const first = sample.lines[0];
+    const firstCells = splitCells(b, first, delim);
+    const hasHeader = firstCells.some((c) => !isNumberLike(b, c, delim));
+    const dataLine = hasHeader ? sample.lines[1] : first;
+    if (!dataLine) {
+      if (!eof) return -1;
+      throw this.err('header only, no data rows', first.line + 1);
+    }
+    const dataCells = hasHeader ? splitCells(b, dataLine, delim) : firstCells;
+    const lastData = dataCells[dataCells.length - 1];
+    this.trailing = dataCells.length > 1 && !lastData.quoted && lastData.start === lastData.end;
+    let ncol = dataCells.length - (this.trailing ? 1 : 0);
+    if (hasHeader) {
+      let h = firstCells.map((c) => cellText(b, c));
+      if (h.length === ncol + 1 && h[h.length - 1].trim() === '' && !firstCells[h.length - 1].quoted) h = h.slice(0, ncol);
+      this.header = h;
+      ncol = h.length;
+    }
+    this.ncol = ncol;
+
+    const layout = this.opts.layout ?? 'auto';
+    if (layout === 'rows') {
+      if (hasHeader) {
+        throw this.err('a header row cannot be used with layout "rows" (one row per variable); use layout "columns"', first.line);
+      }
+      this.mode = 'rows';
+    } else if (layout === 'columns' || hasHeader || (this.opts.timeColumn ?? '') !== '') {
+      this.mode = 'cols';
+    } else {
+      // Guess the orientation from the average line length; finish() checks it on the exact counts.
+      let bytes = 0;
+      for (const l of sample.lines) bytes += l.end - l.start + 1;
+      const estRows = (this.totalBytes - skip) / (bytes / sample.lines.length);
+      this.mode = rowsAreVariables(estRows, ncol) ? 'rows' : 'cols';
+      this.autoOrient = true;
+    }
+    if (this.mode === 'rows' && (this.opts.timeColumn ?? '') !== '') {
+      throw this.err('a time column needs the columns layout (one column per variable)');
+    }
+    if (this.mode === 'cols') {
+      this.tc = findTimeColumn(this.header, ncol, this.opts.timeColumn, this.file) ?? -1;
+      let bytes = 0;
+      const dataLines = sample.lines.slice(hasHeader ? 1 : 0);
+      for (const l of dataLines) bytes += l.end - l.start + 1;
+      const est = Math.ceil(((this.totalBytes - skip) / (bytes / dataLines.length)) * 1.05) + 16;
+      this.cap = Math.max(16, Math.min(est, 1 << 26));
+      for (let j = 0; j < ncol; j++) this.cols.push(new Float64Array(this.cap));
+    }
+    if (this.header) this.names = this.variableNames(this.header, first.line);
+    this.detected = true;
+    if (hasHeader) {
+      this.line = sample.lineAfterFirst;
+      return sample.afterFirst;
+    }
+    this.line = 1;
+    return s0;
+  }
+
+  private variableNames(header: string[], line: number): string[] {
+    const names: string[] = [];
+    const seen = new Map<string, number>();
+    header.forEach((h, j) => {
+      if (j === this.tc) return;
+      let name = h.trim();
+      if (name === '') name = `x${names.length}`;
+      const prev = seen.get(name);
+      if (prev !== undefined) {
+        throw this.err(`duplicate column name ${JSON.stringify(truncate(name))} (columns ${prev + 1} and ${j + 1})`, line, j + 1);
+      }
+      seen.set(name, j);
+      names.push(name);
+    });
+    return names;
+  }
+
+  /** Parse the complete lines in [p, end) (all of it when eof); returns the position reached. */
+  feed(b: Uint8Array, p: number, end: number, eof: boolean): number {
+    if (this.mode === 'cols') return this.feedCols(b, p, end, eof);
+    return this.feedRows(b, p, end, eof);
+  }
+
+  private growCols(): void {
+    const cap = this.cap * 2;
+    for (let j = 0; j < this.cols.length; j++) {
+      const a = new Float64Array(cap);
+      a.set(this.cols[j]);
+      this.cols[j] = a;
+    }
+    this.cap = cap;
+  }
+
+  private feedCols(b: Uint8Array, p: number, end: number, eof: boolean): number {
+    const n = this.ncol;
+    const D = this.delim;
+    const cols = this.cols;
+    const tc = this.tc;
+    let row = this.nrows;
+    let line = this.line;
+    while (p < end) {
+      const c0 = b[p];
+      if (c0 === LF) {
+        p++;
+        line++;
+        continue;
+      }
+      if (c0 === CR && (p + 1 >= end || b[p + 1] === LF)) {
+        p += p + 1 < end ? 2 : 1;
+        line++;
+        continue;
+      }
+      if (row === this.cap) {
+        this.line = line;
+        this.growCols();
+      }
+      for (let j = 0; j < n; j++) {
+        let v = scanNumber(b, p, end);
+        let q = scanState.end;
+        let t = q < end ? b[q] : LF;
+        if (v - v !== 0 || (t !== D && t !== LF && t !== CR)) {
+          v = this.slowCell(b, p, end, line, j + 1);
+          q = scanState.end;
+          t = q < end ? b[q] : LF;
+        }
+        cols[j][row] = v;
+        if (j < n - 1) {
+          if (t !== D) throw this.err(`ragged row: expected ${n} cells, found ${j + 1}`, line, j + 2);
+          p = q + 1;
+        } else {
+          p = q;
+          if (t === D) {
+            p++;
+            const u = p < end ? b[p] : LF;
+            if (!this.trailing || (u !== LF && u !== CR)) {
+              throw this.err(`ragged row: expected ${n} cells, found ${this.countCells(b, q, end, n)}`, line, n + 1);
+            }
+          }
+          if (p < end && b[p] === CR) p++;
+          if (p < end && b[p] === LF) p++;
+        }
+      }
+      if (tc >= 0 && row > 0) {
+        const tNow = cols[tc][row];
+        const tPrev = cols[tc][row - 1];
+        if (!(tNow > tPrev)) {
+          throw this.err(
+            tNow === tPrev ? `duplicate time stamp ${tNow} (same as the previous row)` : `time stamps decrease: ${tNow} after ${tPrev}`,
+            line,
+            tc + 1,
+          );
+        }
+      }
+      row++;
+      line++;
+    }
+    this.nrows = row;
+    this.line = line;
+    void eof;
+    return p;
+  }
+
+  private feedRows(b: Uint8Array, p: number, end: number, eof: boolean): number {
+    const D = this.delim;
+    let line = this.line;
+    while (p < end) {
+      const c0 = b[p];
+      if (c0 === LF) {
+        p++;
+        line++;
+        continue;
+      }
+      if (c0 === CR && (p + 1 >= end || b[p + 1] === LF)) {
+        p += p + 1 < end ? 2 : 1;
+        line++;
+        continue;
+      }
+      const m = this.rowLen;
+      let arr = new Float64Array(m >= 0 ? m : 1024);
+      let j = 0;
+      for (;;) {
+        let v = scanNumber(b, p, end);
+        let q = scanState.end;
+        let t = q < end ? b[q] : LF;
+        if (v - v !== 0 || (t !== D && t !== LF && t !== CR)) {
+          v = this.slowCell(b, p, end, line, j + 1);
+          q = scanState.end;
+          t = q < end ? b[q] : LF;
+        }
+        if (j === arr.length) {
+          if (m >= 0) {
+            throw this.err(`ragged row: expected ${m} cells, found ${this.countCells(b, q, end, j + 1)}`, line, m + 1);
+          }
+          const a = new Float64Array(arr.length * 2);
+          a.set(arr);
+          arr = a;
+        }
+        arr[j++] = v;
+        p = q;
+        if (t === D) {
+          p++;
+          const u = p < end ? b[p] : LF;
+          if (u === LF || u === CR) {
+            if (this.trailing) break;
+            throw this.err('empty cell', line, j + 1);
+          }
+          continue;
+        }
+        break;
+      }
+      if (p < end && b[p] === CR) p++;
+      if (p < end && b[p] === LF) p++;
+      if (m < 0) {
+        this.rowLen = j;
+        arr = arr.length === j ? arr : arr.slice(0, j);
+      } else if (j !== m) {
+        throw this.err(`ragged row: expected ${m} cells, found ${j}`, line, j + 1);
+      }
+      this.rowList.push(arr);
+      line++;
+    }
+    this.line = line;
+    void eof;
+    return p;
+  }
+
+  /** Cells on the line from a delimiter at q onwards, plus `before` (for ragged-row messages). */
+  private countCells(b: Uint8Array, q: number, end: number, before: number): number {
+    let n = before;
+    let trailingEmpty = false;
+    for (let i = q; i < end && b[i] !== LF && b[i] !== CR; i++) {
+      if (b[i] === this.delim) {
+        n++;
+        trailingEmpty = true;
+      } else trailingEmpty = false;
+    }
+    return this.trailing && trailingEmpty ? n - 1 : n;
+  }
+
+  /** A cell the fast path refused: unquote/trim and parse, or throw the right error. Sets scanState.end. */
+  private slowCell(b: Uint8Array, p: number, end: number, line: number, col: number): number {
+    const D = this.delim;
+    let s = p;
+    while (s < end && (b[s] === 32 || (b[s] === TAB && D !== TAB))) s++;
+    let cs: number;
+    let ce: number;
+    let q: number;
+    let quoted = false;
+    if (s < end && b[s] === QUOTE) {
+      quoted = true;
+      q = s + 1;
+      while (q < end && b[q] !== QUOTE && b[q] !== LF) q++;
+      if (q >= end || b[q] !== QUOTE) {
+        throw this.err(`unterminated quoted cell ${JSON.stringify(truncate(decodeText(b.subarray(s, q))))}`, line, col);
+      }
+      cs = s + 1;
+      ce = q;
+      q++;
+      while (q < end && b[q] !== D && b[q] !== LF && b[q] !== CR) {
+        if (b[q] !== 32) {
+          throw this.err(`not a number: ${JSON.stringify(truncate(decodeText(b.subarray(s, this.cellEnd(b, q, end)))))}`, line, col);
+        }
+        q++;
+      }
+    } else {
+      q = this.cellEnd(b, p, end);
+      cs = p;
+      ce = q;
+    }
+    scanState.end = q;
+    const [ts, te] = trimRange(b, cs, ce, D);
+    if (ts === te) throw this.err(quoted ? 'empty quoted cell' : 'empty cell', line, col);
+    const v = parseDecimal(b, ts, te);
+    const text = decodeText(b.subarray(ts, te));
+    if (v === v) {
+      if (v - v === 0) {
+        scanState.end = q;
+        return v;
+      }
+      throw this.err(`not finite: ${JSON.stringify(truncate(text))} overflows to ${v > 0 ? '' : '-'}Infinity`, line, col);
+    }
+    if (isNonFiniteWord(text)) throw this.err(`not finite: ${JSON.stringify(truncate(text))}`, line, col);
+    for (const other of [44, 59, TAB]) {
+      if (other !== D && text.includes(String.fromCharCode(other))) {
+        const decimalComma = other === 44 && /^[+-]?\d+,\d+([eE][+-]?\d+)?$/.test(text.trim());
+        if (decimalComma) {
+          throw this.err(`not a number: ${JSON.stringify(truncate(text))} (decimal commas are not supported; use '.')`, line, col);
+        }
+        throw this.err(
+          `mixed delimiters: found ${delimiterName(other)} in a ${delimiterName(D)}-separated file (cell ${JSON.stringify(truncate(text))})`,
+          line,
+          col,
+        );
+      }
+    }
+    throw this.err(`not a number: ${JSON.stringify(truncate(text))}`, line, col);
+  }
+
+  private cellEnd(b: Uint8Array, p: number, end: number): number {
+    const D = this.delim;
+    while (p < end && b[p] !== D && b[p] !== LF && b[p] !== CR) p++;
+    return p;
+  }
+
+  finish(): Dataset {
+    if (!this.detected) throw this.err('empty file');
+    let layout: 'rows' | 'columns';
+    let series: Float64Array[];
+    let time: Float64Array | null = null;
+    let names: string[];
+    if (this.mode === 'cols') {
+      const m = this.nrows;
+      if (m === 0) throw this.err(this.header ? 'header only, no data rows' : 'empty file', this.header ? this.line : undefined);
+      const cols = this.cols.map((a) => trim(a, m));
+      if (this.autoOrient && rowsAreVariables(m, this.ncol)) {
+        layout = 'rows';
+        series = transpose(cols, m);
+        names = defaultNames(series.length);
+      } else {
+        layout = 'columns';
+        series = cols.filter((_, j) => j !== this.tc);
+        if (this.tc >= 0) time = cols[this.tc];
+        names = this.header ? this.names : defaultNames(series.length);
+      }
+    } else {
+      const rows = this.rowList;
+      const m = this.rowLen;
+      if (rows.length === 0) throw this.err('empty file');
+      if (this.autoOrient && !rowsAreVariables(rows.length, m)) {
+        layout = 'columns';
+        series = transpose(rows, m);
+      } else {
+        layout = 'rows';
+        series = rows;
+      }
+      names = defaultNames(series.length);
+    }
+    const n = series.length;
+    const m = n > 0 ? series[0].length : time ? time.length : 0;
+    if (n < 1) throw this.err('too few variables: the file has only a time column');
+    if (m < MIN_TIME_STEPS) {
+      throw this.err(`too few time steps to fit: ${m} (need at least ${MIN_TIME_STEPS})`);
+    }
+    let anyVarying = false;
+    for (let i = 0; i < n && !anyVarying; i++) {
+      const s = series[i];
+      const v0 = s[0];
+      for (let j = 1; j < m; j++) {
+        if (s[j] !== v0) {
+          anyVarying = true;
+          break;
+        }
+      }
+    }
+    if (!anyVarying) throw this.err(`every variable is constant (${n} variable${n === 1 ? '' : 's'}); nothing to fit`);
+    if (!time) {
+      const dt = this.opts.dt ?? 1;
+      time = new Float64Array(m);
+      for (let j = 0; j < m; j++) time[j] = j * dt;
+    }
+    const source: SourceFormat = {
+      layout,
+      delimiter: String.fromCharCode(this.delim) as Delimiter,
+      header: layout === 'columns' ? this.header : null,
+      timeColumn: layout === 'columns' && this.tc >= 0 ? this.tc : null,
+      lineEnding: this.lineEnding,
+    };
+    return { names, series, time, source };
+  }
+}
+
+/** First m values of a; a view when little is wasted, else a compact copy. */
+function trim(a: Float64Array, m: number): Float64Array {
+  if (a.length === m) return a;
+  return a.length - m <= a.length >> 3 ? a.subarray(0, m) : a.slice(0, m);
+}
+
+/** k arrays of length m → m arrays of length k. */
+function transpose(arrs: Float64Array[], m: number): Float64Array[] {
+  const k = arrs.length;
+  const out: Float64Array[] = [];
+  for (let j = 0; j < m; j++) out.push(new Float64Array(k));
+  for (let i = 0; i < k; i++) {
+    const a = arrs[i];
+    for (let j = 0; j < m; j++) out[j][i] = a[j];
+  }
+  return out;
+}
+
+/** Parse a whole CSV held in memory (tests, small inputs): same engine and errors as readCsvFile. */
+export function parseCsvBuffer(bytes: Uint8Array, displayName: string, opts: ReadCsvOptions = {}): Dataset {
+  const engine = new CsvEngine(displayName, opts, bytes.length);
+  const start = engine.detect(bytes, 0, bytes.length, true);
+  if (start >= 0) engine.feed(bytes, start, bytes.length, true);
+  return engine.finish();
+}
+
+/**
+ * Read a CSV file in chunks into a Dataset. Throws InputError (bad content), OptionError (bad dt),
+ * CancelledError (signal aborted) or the fs error (missing file, permissions).
+ */
+export async function readCsvFile(
+  path: string,
+  opts: ReadCsvOptions = {},
+  progress?: ProgressSink,
+  signal?: AbortSignal,
+): Promise<Dataset> {
+  const fh = await open(path, 'r');
+  try {
+    const size = (await fh.stat()).size;
+    const engine = new CsvEngine(opts.displayName ?? path, opts, size);
+    let buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(size + 1, 4096)));
+    let have = 0;
+    let total = 0;
+    let nextReport = 0;
+    for (;;) {
+      if (signal?.aborted) throw new CancelledError();
+      if (have === buf.length) {
+        // A line longer than the buffer (rows layout with very many steps): grow.
+        const nb = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(nb, 0, 0, have);
+        buf = nb;
+      }
+      const { bytesRead } = await fh.read(buf, have, buf.length - have, null);
+      have += bytesRead;
+      total += bytesRead;
+      const eof = bytesRead === 0 || total >= size;
+      let p = 0;
+      if (!engine.detected) {
+        if (!eof && buf.lastIndexOf(LF, have - 1) < 0) continue;
+        p = engine.detect(buf, 0, have, eof);
+        if (p < 0) {
+          if (eof) throw new InputError({ file: engine.file }, 'empty file');
+          continue;
+        }
+      }
+      const limit = eof ? have : buf.lastIndexOf(LF, have - 1) + 1;
+      if (limit > p) p = engine.feed(buf, p, limit, eof);
+      if (p > 0) {
+        buf.copy(buf, 0, p, have);
+        have -= p;
+      }
+      if (progress && size > 0 && (total / size >= nextReport || eof)) {
+        progress({ phase: 'read', fraction: Math.min(1, total / size) });
+        nextReport = Math.floor((total / size) * 50 + 1) / 50;
+      }
+      if (eof) break;
+    }
+    return engine.finish();
+  } finally {
+    await fh.close();
+  }
+}
