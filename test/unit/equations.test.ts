@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { equationsJson, equationsLatex, equationsPython, equationsText, formatCoefficient } from '../../src/core/equations';
 import { buildLibrary } from '../../src/core/library';
 import type { LibrarySpec, SparseModel } from '../../src/core/model';
+import katex from 'katex';
 
 function model(stateNames: string[], spec: LibrarySpec, equations: Record<string, Record<string, number>>): SparseModel {
   const { terms, names } = buildLibrary(spec, stateNames);
@@ -125,4 +126,15 @@ test('JSON: full-precision coefficients of the active terms in library order', (
     { lhs: 'y', terms: [{ term: 'x', coef: 28 }, { term: 'y', coef: -1 }, { term: 'x z', coef: -1 }] },
     { lhs: 'z', terms: [{ term: 'z', coef: -8 / 3 }, { term: 'x y', coef: 1 }] },
   ]);
+});
+
+test('KaTeX parses every LaTeX equation, including escaped and Greek names', () => {
+  const spec: LibrarySpec = { degree: 3, constant: true, trigFrequencies: [1, 0.5] };
+  const names = ['temp (C)', 'lambda', 'a1', 'x_0', 'theta2', 'v#%&'];
+  const { terms, names: termNames } = buildLibrary(spec, names);
+  const coefficients = new Float64Array(terms.length * names.length).map((_, i) => (i % 5 === 0 ? (i - 40) / 3e6 : 0));
+  const latex = equationsLatex({ stateNames: names, library: spec, terms, termNames, coefficients });
+  assert.equal(latex.length, names.length);
+  for (const tex of latex) assert.doesNotThrow(() => katex.renderToString(tex, { throwOnError: true }), tex);
+  assert.match(latex[1], /^\\dot\{\\lambda\} = /);
 });
