@@ -1,0 +1,389 @@
+// Encoder: the identified model is the predictor, the windows restart it from stored anchors, the
+// residual is quantised to the bound and entropy coded. Several window schedules are tried and the
+// smallest file wins; the final prediction is computed by the same `predictAll` the decoder runs.
+import type { Dataset } from '../dataset';
+import { InputError, OptionError } from '../errors';
+import type { IdentifiedSystem } from '../model';
+import type { CompressionMode } from '../options';
+import { noProgress, type ProgressSink } from '../progress';
+import { planBasis, storeBasis } from './basis';
+import { ByteWriter } from './bytes';
+import { writeContainer, type SectionTag } from './container';
+import { crc32Float64 } from './crc32';
+import { MAX_INT } from './entropy';
+import { storeCoefficients, writeHeaderJson, writeModel, type HeaderJson } from './header';
+import { anchorFrom, lift, makeRhs, predictAll, Rk4, type PredictorSetup, type StoredBasis, type StoredModel, type Window } from './predictor';
+import { quantise, writeResidual, writeUnpredictable, type Quantised } from './residual';
+import { writeTimeGrid, type TimeSummary } from './timeGrid';
+import { writeWindows } from './windows';
+
+export interface EncodeInput {
+  dataset: Dataset;
+  system: IdentifiedSystem;
+  mode: CompressionMode;
+  tolerance: number;
+  absError?: number;
+  source: { fileName: string; bytes: number; crc32: number };
+  settings: Record<string, unknown>;
+}
+
+export interface EncodeResult {
+  bytes: Uint8Array;
+  maxError: number;
+  maxRelativeError: number;
+  rmsError: number;
+  /** Absolute bound (error-bounded mode), null in model-only mode. */
+  bound: number | null;
+}
+
+/** Anchor precision candidates: anchor step = prec · 2^-k. */
+const ANCHOR_BITS = [4, 8, 12, 16];
+
+interface Context {
+  series: Float64Array[];
+  n: number;
+  m: number;
+  r: number;
+  setup: PredictorSetup;
+  /** True reduced state of the data at every sample: r × m. */
+  trueStates: Float64Array[];
+  bound: number;
+}
+
+interface Candidate {
+  windows: Window[];
+  corrections: Float64Array[];
+  pred: Float64Array[];
+  states: Float64Array[];
+  quant: Quantised | null;
+  /** Bytes of the sections that depend on the schedule. */
+  body: { WIND: Uint8Array; RESI?: Uint8Array; UNPR?: Uint8Array };
+  size: number;
+}
+
+function roundCorrection(ctx: Context, s: number, base: Float64Array, step: number): Float64Array {
+  const c = new Float64Array(ctx.r);
+  for (let j = 0; j < ctx.r; j++) {
+    const a = ctx.trueStates[j][s];
+    if (step === 0) c[j] = a;
+    else {
+      const k = Math.round((a - base[j]) / step) + 0;
+      c[j] = Math.abs(k) <= MAX_INT ? k : 0;
+    }
+  }
+  return c;
+}
+
+/**
+ * Greedy schedule: integrate from each anchor until the lifted prediction misses the data by more than
+ * θ·bound (on top of the error at the anchor itself); a model window shorter than `minLen` becomes a
+ * no-model stretch that doubles while the model keeps failing (when `allowNoModel`).
+ */
+function greedyWindows(ctx: Context, theta: number, minLen: number, allowNoModel: boolean): Window[] {
+  const { n, m, r, series, setup } = ctx;
+  const rk = new Rk4(makeRhs(setup.model), r, setup.substeps);
+  const x = new Float64Array(n);
+  const windows: Window[] = [];
+  let base = new Float64Array(r);
+  let skip = minLen;
+  let s = 0;
+  const errAt = (j: number): number => {
+    let e = 0;
+    for (let i = 0; i < n; i++) {
+      const d = Math.abs(series[i][j] - x[i]);
+      if (!(d <= e)) e = d;
+    }
+    return e;
+  };
+  while (s < m) {
+    const y = anchorFrom(base, roundCorrection(ctx, s, base, setup.anchorStep), setup.anchorStep);
+    lift(setup.basis, n, y, x);
+    const floor = errAt(s);
+    const limit = theta * ctx.bound + (Number.isFinite(floor) ? floor : 0);
+    let e = s + 1;
+    let nextBase: Float64Array = new Float64Array(r);
+    for (let j = s; ; j++) {
+      if (j > s) {
+        lift(setup.basis, n, y, x);
+        if (!(errAt(j) <= limit)) {
+          e = j;
+          nextBase = y;
+          break;
+        }
+      }
+      if (j + 1 >= m) {
+        e = m;
+        break;
+      }
+      if (!rk.advance(y, setup.time[j + 1] - setup.time[j])) {
+        e = j + 1;
+        break;
+      }
+    }
+    if (allowNoModel && e - s < minLen) {
+      const end = Math.min(m, s + skip);
+      windows.push({ start: s, end, model: false });
+      skip *= 2;
+      base = new Float64Array(r);
+      s = end;
+      continue;
+    }
+    skip = minLen;
+    windows.push({ start: s, end: e, model: true });
+    base = Float64Array.from(nextBase);
+    s = e;
+  }
+  return mergeNoModel(windows);
+}
+
+function fixedWindows(m: number, len: number): Window[] {
+  const w: Window[] = [];
+  for (let s = 0; s < m; s += len) w.push({ start: s, end: Math.min(m, s + len), model: true });
+  return w;
+}
+
+function mergeNoModel(windows: Window[]): Window[] {
+  const out: Window[] = [];
+  for (const w of windows) {
+    const last = out[out.length - 1];
+    if (last && !last.model && !w.model) last.end = w.end;
+    else out.push({ ...w });
+  }
+  return out;
+}
+
+/** Run the decoder's predictor; a window that blows up becomes a no-model window (bound still holds). */
+function evaluate(ctx: Context, schedule: Window[], mode: CompressionMode): Candidate {
+  let windows = schedule.map((w) => ({ ...w }));
+  let corrections: Float64Array[] = [];
+  let result;
+  for (;;) {
+    corrections = [];
+    result = predictAll(ctx.setup, windows, (_w, base) => {
+      const c = roundCorrection(ctx, windows[_w].start, base, ctx.setup.anchorStep);
+      corrections.push(c);
+      return c;
+    });
+    if (result.failedWindow < 0) break;
+    const f = windows[result.failedWindow];
+    if (mode === 'model-only' && f.end - f.start > 1) {
+      // split the window where it blew up; a window of one sample is just its anchor and cannot fail
+      const mid = f.start + Math.max(1, Math.floor((f.end - f.start) / 2));
+      windows.splice(result.failedWindow, 1, { start: f.start, end: mid, model: true }, { start: mid, end: f.end, model: true });
+    } else {
+      f.model = false;
+      windows = mergeNoModel(windows);
+    }
+  }
+  const r = ctx.r;
+  const WIND = writeWindows(windows, ctx.setup.anchorStep, corrections, r);
+  if (mode === 'model-only') {
+    return { windows, corrections, pred: result.pred, states: result.states, quant: null, body: { WIND }, size: WIND.length };
+  }
+  const quant = quantise(ctx.series, result.pred, ctx.bound);
+  const RESI = writeResidual(ctx.bound, quant.q);
+  const UNPR = writeUnpredictable(quant.unpredictable);
+  return {
+    windows,
+    corrections,
+    pred: result.pred,
+    states: result.states,
+    quant,
+    body: { WIND, RESI, UNPR },
+    size: WIND.length + RESI.length + UNPR.length,
+  };
+}
+
+/** Fewest RK4 sub-steps whose result agrees with twice as many to within tol over the first samples. */
+function chooseSubsteps(ctx: Omit<Context, 'setup'>, setup: Omit<PredictorSetup, 'substeps'>, tol: number): number {
+  const { n, m, r, trueStates } = ctx;
+  const span = Math.min(m, 400);
+  const rhs = makeRhs(setup.model);
+  const run = (S: number): Float64Array[] => {
+    const rk = new Rk4(rhs, r, S);
+    const y = Float64Array.from(trueStates, (row) => row[0]);
+    const out: Float64Array[] = [];
+    for (let j = 0; j < span; j++) {
+      const x = new Float64Array(n);
+      lift(setup.basis, n, y, x);
+      out.push(x);
+      if (j + 1 < span && !rk.advance(y, setup.time[j + 1] - setup.time[j])) break;
+    }
+    return out;
+  };
+  let prev = run(1);
+  for (let S = 1; S < 64; S *= 2) {
+    const next = run(2 * S);
+    let diff = 0;
+    const len = Math.min(prev.length, next.length);
+    for (let j = 0; j < len; j++) for (let i = 0; i < n; i++) diff = Math.max(diff, Math.abs(prev[j][i] - next[j][i]));
+    if (prev.length === next.length && diff <= tol) return S;
+    prev = next;
+  }
+  return 64;
+}
+
+function dataRange(series: readonly Float64Array[]): { min: number; max: number } {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const s of series) {
+    for (const v of s) {
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+  }
+  return { min, max };
+}
+
+export function encodeWsindy(input: EncodeInput, progress: ProgressSink = noProgress): EncodeResult {
+  const { dataset, system, mode } = input;
+  const series = dataset.series;
+  const n = series.length;
+  const m = dataset.time.length;
+  const file = input.source.fileName;
+  if (n < 1 || m < 1) throw new InputError({ file }, 'no data to compress');
+  for (let i = 0; i < n; i++) {
+    if (series[i].length !== m) throw new InputError({ file }, `variable ${dataset.names[i]} has ${series[i].length} samples, expected ${m}`);
+    for (let j = 0; j < m; j++) {
+      if (!Number.isFinite(series[i][j])) throw new InputError({ file }, `non-finite value in ${dataset.names[i]} at sample ${j + 1}`);
+    }
+  }
+  if (!(input.tolerance >= 0) || !Number.isFinite(input.tolerance)) throw new OptionError(`tolerance must be a finite number ≥ 0, got ${input.tolerance}`);
+  if (input.absError !== undefined && (!(input.absError >= 0) || !Number.isFinite(input.absError))) {
+    throw new OptionError(`abs-error must be a finite number ≥ 0, got ${input.absError}`);
+  }
+  const { min, max } = dataRange(series);
+  const range = Math.min(max - min, Number.MAX_VALUE);
+  const bound = Math.min(input.absError ?? input.tolerance * range, Number.MAX_VALUE / 4);
+  const prec = bound;
+
+  // model, basis and true states, all with the values the decoder will have
+  const r = system.model.stateNames.length;
+  const model: StoredModel = { r, terms: system.model.terms, coefficients: storeCoefficients(system.model.coefficients) };
+  if (model.coefficients.length !== model.terms.length * r) throw new OptionError('model coefficients do not match its terms');
+  let basis: StoredBasis | null = null;
+  let basisBytes: Uint8Array | null = null;
+  const pod = system.pod;
+  if (pod) {
+    if (pod.mean.length !== n || pod.modes.length !== n * r) throw new OptionError('POD basis does not match the data');
+    const amax = new Array<number>(r).fill(0);
+    for (let j = 0; j < m; j++) {
+      for (let k = 0; k < r; k++) {
+        let a = 0;
+        for (let i = 0; i < n; i++) a += pod.modes[k * n + i] * (series[i][j] - pod.mean[i]);
+        amax[k] = Math.max(amax[k], Math.abs(a));
+      }
+    }
+    const stored = storeBasis(pod.mean, pod.modes, planBasis(prec, amax));
+    basis = stored.basis;
+    basisBytes = stored.bytes;
+  } else if (r !== n) {
+    throw new OptionError(`a model without POD must have one state per variable (${r} states, ${n} variables)`);
+  }
+  const trueStates = Array.from({ length: r }, () => new Float64Array(m));
+  for (let j = 0; j < m; j++) {
+    for (let k = 0; k < r; k++) {
+      if (!basis) trueStates[k][j] = series[k][j];
+      else {
+        let a = 0;
+        for (let i = 0; i < n; i++) a += basis.modes[k * n + i] * (series[i][j] - basis.mean[i]);
+        trueStates[k][j] = a;
+      }
+    }
+  }
+  const base = { n, m, r, series, trueStates, bound };
+  const partialSetup = { model, basis, n, time: dataset.time, anchorStep: 0 };
+  const substeps = chooseSubsteps(base, partialSetup, prec > 0 ? prec / 64 : 1e-12 * Math.max(range, 1e-300));
+  progress({ phase: 'code', fraction: 0.05 });
+
+  const ctxFor = (bits: number): Context => ({ ...base, setup: { ...partialSetup, substeps, anchorStep: prec > 0 ? prec * 2 ** -bits : 0 } });
+  let best: Candidate | null = null;
+  const consider = (c: Candidate) => {
+    if (!best || c.size < best.size) best = c;
+  };
+  const lengths = [16, 64, 256, 1024, 4096].filter((L, k) => k === 0 || L < m * 2);
+  if (mode === 'model-only') {
+    const minLen = Math.max(1, Math.min(8, Math.floor(m / 64)));
+    for (const bits of [8]) consider(evaluate(ctxFor(bits), greedyWindows(ctxFor(bits), 1, minLen, false), mode));
+  } else {
+    consider(evaluate(ctxFor(8), [{ start: 0, end: m, model: false }], mode));
+    {
+      const schedules: ((c: Context) => Window[])[] = [
+        ...[0.5, 2, 8].map((theta) => (c: Context) => greedyWindows(c, theta, 8, true)),
+        ...lengths.map((L) => () => fixedWindows(m, L)),
+      ];
+      let bestSchedule = schedules[0];
+      let bestSize = Infinity;
+      schedules.forEach((sch, k) => {
+        const c = evaluate(ctxFor(8), sch(ctxFor(8)), mode);
+        consider(c);
+        if (c.size < bestSize) {
+          bestSize = c.size;
+          bestSchedule = sch;
+        }
+        progress({ phase: 'code', fraction: 0.1 + (0.7 * (k + 1)) / schedules.length });
+      });
+      for (const bits of ANCHOR_BITS) if (bits !== 8) consider(evaluate(ctxFor(bits), bestSchedule(ctxFor(bits)), mode));
+    }
+  }
+  const chosen = best as unknown as Candidate;
+  progress({ phase: 'code', fraction: 0.9 });
+
+  // errors of what the decoder will produce
+  const recon = chosen.quant ? chosen.quant.recon : chosen.pred;
+  let maxError = 0;
+  let sumSq = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < m; j++) {
+      const d = Math.abs(series[i][j] - recon[i][j]);
+      if (!(d <= maxError)) maxError = d;
+      sumSq += d * d;
+    }
+  }
+  const rmsError = Math.sqrt(sumSq / (n * m));
+  const maxRelativeError = range > 0 ? maxError / range : maxError === 0 ? 0 : Infinity;
+
+  const timeW = new ByteWriter();
+  writeTimeGrid(timeW, dataset.time);
+  const TIME = timeW.finish();
+  const t = dataset.time;
+  const uniformKind = TIME[0] !== 0;
+  const timeSummary: TimeSummary = { t0: t[0], t1: t[m - 1], uniform: uniformKind, dt: uniformKind && m >= 2 ? t[1] - t[0] : null };
+  const header: HeaderJson = {
+    mode,
+    bound: mode === 'error-bounded' ? bound : null,
+    tolerance: input.tolerance,
+    absError: input.absError ?? null,
+    range,
+    n,
+    m,
+    names: dataset.names,
+    stateNames: system.model.stateNames,
+    pod: pod ? { rank: pod.rank, energy: pod.energy, singularValues: Array.from(pod.singularValues) } : null,
+    library: system.model.library,
+    termNames: system.model.termNames,
+    source: { ...input.source, format: dataset.source },
+    time: timeSummary,
+    errors: { max: maxError, maxRelative: maxRelativeError, rms: rmsError },
+    windows: chosen.windows.length,
+    modelWindows: chosen.corrections.length,
+    diagnostics: system.diagnostics,
+    settings: input.settings,
+  };
+  const chk = new ByteWriter();
+  chk.u32(crc32Float64(chosen.pred));
+  chk.u32(crc32Float64(recon));
+  const sections: { tag: SectionTag; payload: Uint8Array }[] = [
+    { tag: 'HEAD', payload: writeHeaderJson(header) },
+    { tag: 'MODL', payload: writeModel(model, substeps) },
+    { tag: 'TIME', payload: TIME },
+  ];
+  if (basisBytes) sections.push({ tag: 'BASI', payload: basisBytes });
+  sections.push({ tag: 'WIND', payload: chosen.body.WIND });
+  if (chosen.body.RESI) sections.push({ tag: 'RESI', payload: chosen.body.RESI });
+  if (chosen.body.UNPR) sections.push({ tag: 'UNPR', payload: chosen.body.UNPR });
+  sections.push({ tag: 'CHEK', payload: chk.finish() });
+  const bytes = writeContainer(sections);
+  progress({ phase: 'code', fraction: 1 });
+  return { bytes, maxError, maxRelativeError, rmsError, bound: mode === 'error-bounded' ? bound : null };
+}

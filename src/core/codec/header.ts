@@ -1,0 +1,309 @@
+// The descriptive header (section HEAD: brotli-compressed JSON) and the model section (MODL: binary
+// terms + sparse coefficients). Together they are everything the model view needs, so
+// `readWsindyHeader` reads only these two small sections.
+import { FormatError } from '../errors';
+import type { CompressionMode } from '../options';
+import type { Delimiter, SourceFormat } from '../dataset';
+import type { FitDiagnostics, LibrarySpec, LibraryTerm } from '../model';
+import { ByteReader, ByteWriter } from './bytes';
+import { brotli, unbrotli } from './floatPack';
+import type { StoredModel } from './predictor';
+import type { TimeSummary } from './timeGrid';
+
+/** Hard limits a reader enforces before allocating anything sized by the file. */
+export const LIMITS = {
+  n: 1 << 20,
+  m: 2 ** 31,
+  values: 2 ** 28,
+  rank: 4096,
+  terms: 1 << 16,
+  headerJson: 1 << 24,
+};
+
+export interface WsindyHeader {
+  formatVersion: number;
+  mode: CompressionMode;
+  /** Absolute pointwise bound (error-bounded mode), null in model-only mode. */
+  bound: number | null;
+  /** Relative tolerance requested (bound = tolerance × range unless absError was given). */
+  tolerance: number;
+  absError: number | null;
+  /** max − min over all values of the source. */
+  range: number;
+  n: number;
+  m: number;
+  names: string[];
+  stateNames: string[];
+  pod: { rank: number; energy: number; singularValues: number[] } | null;
+  library: LibrarySpec;
+  terms: LibraryTerm[];
+  termNames: string[];
+  /** K × r row-major, exactly as stored (float32-rounded unless the file says otherwise). */
+  coefficients: Float64Array;
+  source: { fileName: string; bytes: number; crc32: number; format: SourceFormat };
+  time: TimeSummary;
+  /** Measured at compression time against the source. */
+  errors: { max: number; maxRelative: number; rms: number };
+  windows: number;
+  modelWindows: number;
+  diagnostics: FitDiagnostics;
+  settings: Record<string, unknown>;
+  /** Size of the whole file. */
+  fileBytes: number;
+}
+
+/** The JSON part (everything except the model section's binary content). */
+export type HeaderJson = Omit<WsindyHeader, 'formatVersion' | 'terms' | 'coefficients' | 'fileBytes'>;
+
+// JSON has no NaN/Infinity: write them as strings, read them back only where a number is expected.
+function replacer(_key: string, v: unknown): unknown {
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+  return v;
+}
+
+export function writeHeaderJson(h: HeaderJson): Uint8Array {
+  const raw = new TextEncoder().encode(JSON.stringify(h, replacer));
+  const w = new ByteWriter();
+  w.varuint(raw.length);
+  w.bytes(brotli(raw));
+  return w.finish();
+}
+
+class Json {
+  constructor(private readonly path: string) {}
+  fail(what: string): never {
+    throw new FormatError(`corrupt section 'header': ${this.path}${what}`);
+  }
+  obj(v: unknown, key: string): Record<string, unknown> {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) this.fail(`${key} is not an object`);
+    return v as Record<string, unknown>;
+  }
+  num(v: unknown, key: string): number {
+    if (typeof v === 'number') return v;
+    if (v === 'NaN' || v === 'Infinity' || v === '-Infinity') return Number(v);
+    return this.fail(`${key} is not a number`);
+  }
+  int(v: unknown, key: string, max: number): number {
+    const x = this.num(v, key);
+    if (!Number.isInteger(x) || x < 0 || x > max) this.fail(`${key} = ${x} is out of range`);
+    return x;
+  }
+  str(v: unknown, key: string): string {
+    if (typeof v !== 'string') this.fail(`${key} is not a string`);
+    return v;
+  }
+  bool(v: unknown, key: string): boolean {
+    if (typeof v !== 'boolean') this.fail(`${key} is not a boolean`);
+    return v;
+  }
+  arr(v: unknown, key: string): unknown[] {
+    if (!Array.isArray(v)) this.fail(`${key} is not an array`);
+    return v;
+  }
+  strs(v: unknown, key: string): string[] {
+    return this.arr(v, key).map((x) => this.str(x, key));
+  }
+  nums(v: unknown, key: string): number[] {
+    return this.arr(v, key).map((x) => this.num(x, key));
+  }
+  orNull<T>(v: unknown, f: (x: unknown) => T): T | null {
+    return v === null ? null : f(v);
+  }
+}
+
+export function readHeaderJson(r: ByteReader): HeaderJson {
+  const rawLen = r.count(LIMITS.headerJson, 'header size');
+  const text = new TextDecoder().decode(unbrotli(r.take(r.remaining), rawLen, 'header'));
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new FormatError("corrupt section 'header': not valid JSON");
+  }
+  const J: Json = new Json('');
+  const o = J.obj(parsed, 'header');
+  const modeText = J.str(o.mode, 'mode');
+  if (modeText !== 'error-bounded' && modeText !== 'model-only') J.fail(`unknown mode ${modeText}`);
+  const mode: CompressionMode = modeText;
+  const n = J.int(o.n, 'n', LIMITS.n);
+  const m = J.int(o.m, 'm', LIMITS.m);
+  if (n * m > LIMITS.values) J.fail(`${n} × ${m} values exceed the reader's limit`);
+  const names = J.strs(o.names, 'names');
+  if (names.length !== n) J.fail('names do not match n');
+  const stateNames = J.strs(o.stateNames, 'stateNames');
+  const podObj = J.orNull(o.pod, (v) => J.obj(v, 'pod'));
+  const pod = podObj
+    ? { rank: J.int(podObj.rank, 'pod.rank', LIMITS.rank), energy: J.num(podObj.energy, 'pod.energy'), singularValues: J.nums(podObj.singularValues, 'pod.singularValues') }
+    : null;
+  const lib = J.obj(o.library, 'library');
+  const library: LibrarySpec = {
+    degree: J.num(lib.degree, 'library.degree'),
+    constant: J.bool(lib.constant, 'library.constant'),
+    trigFrequencies: J.nums(lib.trigFrequencies, 'library.trigFrequencies'),
+  };
+  const src = J.obj(o.source, 'source');
+  const delimiter = J.str(src.delimiter, 'source.delimiter');
+  if (delimiter !== ',' && delimiter !== ';' && delimiter !== '\t') J.fail('bad source.delimiter');
+  const layout = J.str(src.layout, 'source.layout');
+  if (layout !== 'rows' && layout !== 'columns') J.fail('bad source.layout');
+  const lineEnding = J.str(src.lineEnding, 'source.lineEnding');
+  if (lineEnding !== '\n' && lineEnding !== '\r\n') J.fail('bad source.lineEnding');
+  const typedLayout: SourceFormat['layout'] = layout;
+  const typedEnding: SourceFormat['lineEnding'] = lineEnding;
+  const format: SourceFormat = {
+    layout: typedLayout,
+    delimiter: delimiter as Delimiter,
+    header: J.orNull(src.header, (v) => J.strs(v, 'source.header')),
+    timeColumn: J.orNull(src.timeColumn, (v) => J.int(v, 'source.timeColumn', LIMITS.n)),
+    lineEnding: typedEnding,
+  };
+  const tm = J.obj(o.time, 'time');
+  const er = J.obj(o.errors, 'errors');
+  const dg = J.obj(o.diagnostics, 'diagnostics');
+  const tf = J.obj(dg.testFunctions, 'diagnostics.testFunctions');
+  return {
+    mode,
+    bound: J.orNull(o.bound, (v) => J.num(v, 'bound')),
+    tolerance: J.num(o.tolerance, 'tolerance'),
+    absError: J.orNull(o.absError, (v) => J.num(v, 'absError')),
+    range: J.num(o.range, 'range'),
+    n,
+    m,
+    names,
+    stateNames,
+    pod,
+    library,
+    termNames: J.strs(o.termNames, 'termNames'),
+    source: {
+      fileName: J.str(src.fileName, 'source.fileName'),
+      bytes: J.num(src.bytes, 'source.bytes'),
+      crc32: J.num(src.crc32, 'source.crc32'),
+      format,
+    },
+    time: {
+      t0: J.num(tm.t0, 'time.t0'),
+      t1: J.num(tm.t1, 'time.t1'),
+      uniform: J.bool(tm.uniform, 'time.uniform'),
+      dt: J.orNull(tm.dt, (v) => J.num(v, 'time.dt')),
+    },
+    errors: { max: J.num(er.max, 'errors.max'), maxRelative: J.num(er.maxRelative, 'errors.maxRelative'), rms: J.num(er.rms, 'errors.rms') },
+    windows: J.int(o.windows, 'windows', LIMITS.m),
+    modelWindows: J.int(o.modelWindows, 'modelWindows', LIMITS.m),
+    diagnostics: {
+      weakResidual: J.num(dg.weakResidual, 'diagnostics.weakResidual'),
+      r2: J.nums(dg.r2, 'diagnostics.r2'),
+      activeTerms: J.num(dg.activeTerms, 'diagnostics.activeTerms'),
+      threshold: J.num(dg.threshold, 'diagnostics.threshold'),
+      testFunctions: {
+        count: J.num(tf.count, 'testFunctions.count'),
+        halfWidth: J.num(tf.halfWidth, 'testFunctions.halfWidth'),
+        exponent: J.num(tf.exponent, 'testFunctions.exponent'),
+      },
+    },
+    settings: J.obj(o.settings, 'settings'),
+  };
+}
+
+const KIND_POLY = 0;
+const KIND_SIN = 1;
+const KIND_COS = 2;
+
+/** Coefficients are stored as float32 when that is exact enough (flag 4) else float64 (flag 8). */
+export function storeCoefficients(c: Float64Array): Float64Array {
+  const f = Float64Array.from(c, Math.fround);
+  const ok = c.every((v, i) => Number.isFinite(f[i]) && (v === 0 || Math.abs(f[i] - v) <= 1e-7 * Math.abs(v)));
+  return ok ? f : Float64Array.from(c);
+}
+
+export function writeModel(model: StoredModel, substeps: number): Uint8Array {
+  const { r, terms, coefficients } = model;
+  const w = new ByteWriter();
+  w.varuint(r);
+  w.varuint(terms.length);
+  w.u8(substeps);
+  for (const t of terms) {
+    if (t.kind === 'poly') {
+      w.u8(KIND_POLY);
+      for (let i = 0; i < r; i++) w.u8(t.powers[i] ?? 0);
+    } else {
+      w.u8(t.kind === 'sin' ? KIND_SIN : KIND_COS);
+      w.varuint(t.variable);
+      w.f64(t.frequency);
+    }
+  }
+  const single = coefficients.every((v) => Math.fround(v) === v);
+  w.u8(single ? 4 : 8);
+  let nnz = 0;
+  for (const v of coefficients) if (v !== 0) nnz++;
+  w.varuint(nnz);
+  let last = -1;
+  coefficients.forEach((v, i) => {
+    if (v === 0) return;
+    w.varuint(i - last - 1);
+    last = i;
+    if (single) w.f32(v);
+    else w.f64(v);
+  });
+  const raw = w.finish();
+  const packed = brotli(raw);
+  const out = new ByteWriter();
+  if (packed.length + 4 < raw.length) {
+    out.u8(1);
+    out.varuint(raw.length);
+    out.bytes(packed);
+  } else {
+    out.u8(0);
+    out.bytes(raw);
+  }
+  return out.finish();
+}
+
+export function readModel(outer: ByteReader): { model: StoredModel; substeps: number } {
+  const method = outer.u8();
+  let r: ByteReader;
+  if (method === 1) {
+    const len = outer.count(LIMITS.headerJson, 'model size');
+    r = new ByteReader(unbrotli(outer.take(outer.remaining), len, 'model'), 'model', outer.base);
+  } else if (method === 0) {
+    r = new ByteReader(outer.take(outer.remaining), 'model', outer.base + outer.pos);
+  } else {
+    return outer.fail(`unknown model packing ${method}`);
+  }
+  const rank = r.count(LIMITS.rank, 'rank');
+  const K = r.count(LIMITS.terms, 'term count');
+  if (rank < 1) r.fail('rank 0');
+  const substeps = r.u8();
+  if (substeps < 1) r.fail('0 integration sub-steps');
+  r.need(K); // at least one byte per term, before allocating
+  const terms: LibraryTerm[] = [];
+  for (let k = 0; k < K; k++) {
+    const kind = r.u8();
+    if (kind === KIND_POLY) {
+      const powers = Array.from(r.take(rank));
+      terms.push({ kind: 'poly', powers });
+    } else if (kind === KIND_SIN || kind === KIND_COS) {
+      const variable = r.varuint();
+      if (variable >= rank) r.fail(`term ${k} uses coordinate ${variable} of ${rank}`);
+      const frequency = r.finite('frequency');
+      terms.push({ kind: kind === KIND_SIN ? 'sin' : 'cos', variable, frequency });
+    } else {
+      r.fail(`unknown term kind ${kind}`);
+    }
+  }
+  const prec = r.u8();
+  if (prec !== 4 && prec !== 8) r.fail(`coefficient precision ${prec}`);
+  const total = K * rank;
+  const nnz = r.count(total, 'non-zero count');
+  r.need(nnz * (prec + 1));
+  const coefficients = new Float64Array(total);
+  let idx = -1;
+  for (let q = 0; q < nnz; q++) {
+    idx += r.varuint() + 1;
+    if (idx >= total) r.fail('coefficient index out of range');
+    const v = prec === 4 ? r.f32() : r.f64();
+    if (!Number.isFinite(v)) r.fail('non-finite coefficient');
+    coefficients[idx] = v;
+  }
+  r.end();
+  return { model: { r: rank, terms, coefficients }, substeps };
+}

@@ -1,0 +1,204 @@
+// The predictor both the encoder and the decoder run: ȧ = Θ(a)Ξ with the STORED coefficients,
+// integrated by classical fixed-step RK4 (S sub-steps per sample interval) window by window, then
+// lifted to x = mean + U a. The codec owns this integrator on purpose: its result is fully specified
+// by the file (no adaptive step control that a later change in ode.ts could alter), so a file written
+// today decodes to the same bits tomorrow; a CRC of the prediction is stored and checked anyway.
+import type { LibraryTerm } from '../model';
+
+export interface StoredModel {
+  r: number;
+  terms: LibraryTerm[];
+  /** K × r row-major, exactly as stored in the file. */
+  coefficients: Float64Array;
+}
+
+export interface StoredBasis {
+  /** n values. */
+  mean: Float64Array;
+  /** n × r column-major. */
+  modes: Float64Array;
+}
+
+/** |a_j| above this (or non-finite) counts as a blow-up. */
+export const BLOWUP = 1e200;
+
+export type Rhs = (a: Float64Array, out: Float64Array) => void;
+
+/** Θ(a)Ξ: terms evaluated left to right, sums over active terms in increasing term index. */
+export function makeRhs(model: StoredModel): Rhs {
+  const { r, terms, coefficients } = model;
+  const active: number[] = [];
+  for (let k = 0; k < terms.length; k++) {
+    for (let j = 0; j < r; j++) {
+      if (coefficients[k * r + j] !== 0) {
+        active.push(k);
+        break;
+      }
+    }
+  }
+  const theta = new Float64Array(active.length);
+  const evalTerm = active.map((k): ((a: Float64Array) => number) => {
+    const t = terms[k];
+    if (t.kind === 'poly') {
+      const factors: number[] = [];
+      t.powers.forEach((p, i) => {
+        for (let e = 0; e < p; e++) factors.push(i);
+      });
+      return (a) => {
+        let v = 1;
+        for (const i of factors) v *= a[i];
+        return v;
+      };
+    }
+    const { variable, frequency } = t;
+    return t.kind === 'sin' ? (a) => Math.sin(frequency * a[variable]) : (a) => Math.cos(frequency * a[variable]);
+  });
+  const eqs: { idx: Int32Array; coef: Float64Array }[] = [];
+  for (let j = 0; j < r; j++) {
+    const idx: number[] = [];
+    const coef: number[] = [];
+    active.forEach((k, q) => {
+      const c = coefficients[k * r + j];
+      if (c !== 0) {
+        idx.push(q);
+        coef.push(c);
+      }
+    });
+    eqs.push({ idx: Int32Array.from(idx), coef: Float64Array.from(coef) });
+  }
+  return (a, out) => {
+    for (let q = 0; q < evalTerm.length; q++) theta[q] = evalTerm[q](a);
+    for (let j = 0; j < r; j++) {
+      const { idx, coef } = eqs[j];
+      let s = 0;
+      for (let q = 0; q < idx.length; q++) s += theta[idx[q]] * coef[q];
+      out[j] = s;
+    }
+  };
+}
+
+export class Rk4 {
+  private readonly k1: Float64Array;
+  private readonly k2: Float64Array;
+  private readonly k3: Float64Array;
+  private readonly k4: Float64Array;
+  private readonly tmp: Float64Array;
+  constructor(
+    private readonly rhs: Rhs,
+    readonly r: number,
+    readonly substeps: number,
+  ) {
+    this.k1 = new Float64Array(r);
+    this.k2 = new Float64Array(r);
+    this.k3 = new Float64Array(r);
+    this.k4 = new Float64Array(r);
+    this.tmp = new Float64Array(r);
+  }
+  /** Advance y in place over an interval of length dt. Returns false on blow-up. */
+  advance(y: Float64Array, dt: number): boolean {
+    const { k1, k2, k3, k4, tmp, r, rhs } = this;
+    const h = dt / this.substeps;
+    const hh = h * 0.5;
+    const h6 = h / 6;
+    for (let s = 0; s < this.substeps; s++) {
+      rhs(y, k1);
+      for (let i = 0; i < r; i++) tmp[i] = y[i] + hh * k1[i];
+      rhs(tmp, k2);
+      for (let i = 0; i < r; i++) tmp[i] = y[i] + hh * k2[i];
+      rhs(tmp, k3);
+      for (let i = 0; i < r; i++) tmp[i] = y[i] + h * k3[i];
+      rhs(tmp, k4);
+      for (let i = 0; i < r; i++) y[i] = y[i] + h6 * (k1[i] + 2 * k2[i] + 2 * k3[i] + k4[i]);
+    }
+    for (let i = 0; i < r; i++) if (!(Math.abs(y[i]) <= BLOWUP)) return false;
+    return true;
+  }
+}
+
+/** x_i = mean_i + Σ_j U_ij a_j (j ascending), or x = a without a basis. */
+export function lift(basis: StoredBasis | null, n: number, a: Float64Array, out: Float64Array): void {
+  if (!basis) {
+    for (let i = 0; i < n; i++) out[i] = a[i];
+    return;
+  }
+  const r = a.length;
+  for (let i = 0; i < n; i++) {
+    let v = basis.mean[i];
+    for (let j = 0; j < r; j++) v += basis.modes[j * n + i] * a[j];
+    out[i] = v;
+  }
+}
+
+export interface Window {
+  start: number;
+  /** Exclusive. */
+  end: number;
+  /** false: no model here, the prediction is 0 and the residual coder carries the data. */
+  model: boolean;
+}
+
+/** anchor_j = base_j + c_j·step, or c_j itself when step = 0 (anchors stored exactly). */
+export function anchorFrom(base: Float64Array, c: Float64Array, step: number): Float64Array {
+  if (step === 0) return Float64Array.from(c);
+  return Float64Array.from(base, (b, j) => b + c[j] * step);
+}
+
+export interface PredictorSetup {
+  model: StoredModel;
+  basis: StoredBasis | null;
+  n: number;
+  time: Float64Array;
+  substeps: number;
+  anchorStep: number;
+}
+
+export interface Prediction {
+  /** n × m lifted prediction (0 where a window has no model). */
+  pred: Float64Array[];
+  /** r × m states (NaN where a window has no model). */
+  states: Float64Array[];
+  /** Index of the first window whose integration blew up inside the window, or -1. */
+  failedWindow: number;
+}
+
+/**
+ * Run every window in order. `correction(w, base)` gives the anchor correction of model window w
+ * (the decoder reads it from the file; the encoder computes it from the data). The base of a window's
+ * anchor is the previous model window's integration continued to this window's first sample, else 0.
+ */
+export function predictAll(
+  setup: PredictorSetup,
+  windows: readonly Window[],
+  correction: (w: number, base: Float64Array) => Float64Array,
+): Prediction {
+  const { model, basis, n, time, substeps, anchorStep } = setup;
+  const r = model.r;
+  const m = time.length;
+  const pred = Array.from({ length: n }, () => new Float64Array(m));
+  const states = Array.from({ length: r }, () => new Float64Array(m).fill(NaN));
+  const rk = new Rk4(makeRhs(model), r, substeps);
+  const x = new Float64Array(n);
+  let base = new Float64Array(r);
+  for (let w = 0; w < windows.length; w++) {
+    const { start, end } = windows[w];
+    if (!windows[w].model) {
+      base = new Float64Array(r);
+      continue;
+    }
+    const y = anchorFrom(base, correction(w, base), anchorStep);
+    if (!y.every((v) => Math.abs(v) <= BLOWUP)) return { pred, states, failedWindow: w };
+    let blown = false;
+    for (let j = start; j < end; j++) {
+      lift(basis, n, y, x);
+      for (let i = 0; i < n; i++) pred[i][j] = x[i];
+      for (let i = 0; i < r; i++) states[i][j] = y[i];
+      if (j + 1 >= m) break;
+      if (!rk.advance(y, time[j + 1] - time[j])) {
+        if (j + 1 < end) return { pred, states, failedWindow: w };
+        blown = true;
+      }
+    }
+    base = blown || end >= m ? new Float64Array(r) : Float64Array.from(y);
+  }
+  return { pred, states, failedWindow: -1 };
+}
