@@ -51,6 +51,8 @@ export interface ReadCsvOptions {
   dt?: number;
   /** Name used in error messages (default: the path as given). */
   displayName?: string;
+  /** Read size in bytes (default 4 MiB); small values let tests cross chunk boundaries. */
+  chunkBytes?: number;
 }
 
 const CHUNK = 4 << 20;
@@ -516,7 +518,7 @@ export async function readCsvFile(
   try {
     const size = (await fh.stat()).size;
     const engine = new CsvEngine(opts.displayName ?? path, opts, size);
-    let buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(size + 1, 4096)));
+    let buf = Buffer.allocUnsafe(Math.max(16, Math.min(opts.chunkBytes ?? CHUNK, size + 1)));
     let have = 0;
     let total = 0;
     let nextReport = 0;
