@@ -1,0 +1,182 @@
+// Identification: from n series on a time grid to a sparse model ȧ = Θ(a)Ξ (with POD when it pays),
+// by Weak-SINDy (test functions → G, b → column-scaled STLSQ with an automatic threshold).
+
+import { NumericalError, OptionError } from './errors';
+import { buildLibrary, evaluateLibrary } from './library';
+import type { IdentifiedSystem, LibrarySpec, LibraryTerm, PodBasis } from './model';
+import { computePod } from './pod';
+import { noProgress, type ProgressSink } from './progress';
+import { sparseRegression } from './regression';
+import { chooseTestFunctions, type TestFunctionOptions } from './testFunctions';
+import { buildWeakSystem, type WeakSystem } from './weakForm';
+
+export interface IdentifyOptions {
+  /** Maximum polynomial degree (1..6). */
+  degree: number;
+  /** Add sin(a_i) and cos(a_i). */
+  trig: boolean;
+  /** STLSQ threshold (relative, see regression.ts), or 'auto' (MSTLS). */
+  threshold: number | 'auto';
+  /** POD rank, or 'auto' by captured energy. */
+  rank: number | 'auto';
+  /** Energy fraction for the automatic rank. */
+  energy: number;
+  testFunctions?: TestFunctionOptions;
+}
+
+export interface IdentifyResult {
+  system: IdentifiedSystem;
+  /** The r series the model was fitted on (the variables themselves, or the POD coordinates). */
+  states: Float64Array[];
+}
+
+/** Most variables for which the equations are fitted on the variables themselves (when full rank). */
+export const MAX_DIRECT_VARIABLES = 10;
+/** Fewest time steps a fit is attempted on. */
+export const MIN_STEPS = 16;
+
+export function identify(
+  series: Float64Array[],
+  time: Float64Array,
+  names: string[],
+  opts: IdentifyOptions,
+  progress: ProgressSink = noProgress,
+): IdentifyResult {
+  const n = series.length;
+  const m = time.length;
+  checkInputs(series, time, names, opts);
+
+  // Reduction: fit on the variables themselves when there are few and they are not rank-deficient.
+  progress({ phase: 'pod', fraction: 0 });
+  let pod: PodBasis | null = null;
+  let states: Float64Array[];
+  let stateNames: string[];
+  const fixedRank = opts.rank === 'auto' ? null : opts.rank;
+  if (n <= MAX_DIRECT_VARIABLES && fixedRank !== null && fixedRank >= n) {
+    states = series;
+    stateNames = names.slice();
+  } else {
+    const res = computePod(series, { rank: opts.rank, energy: opts.energy });
+    if (n <= MAX_DIRECT_VARIABLES && res.basis.rank === n) {
+      states = series;
+      stateNames = names.slice();
+    } else {
+      pod = res.basis;
+      states = res.coordinates;
+      stateNames = states.map((_, i) => `a${i + 1}`);
+    }
+  }
+  progress({ phase: 'pod', fraction: 1 });
+  const r = states.length;
+
+  progress({ phase: 'identify', fraction: 0, message: 'library' });
+  const library: LibrarySpec = { degree: opts.degree, constant: true, trigFrequencies: opts.trig ? [1] : [] };
+  const { terms, names: termNames } = buildLibrary(library, stateNames);
+  const J = terms.length;
+
+  // Conditioning: monomials of coordinates of size 10^3 span 10^9 and more. Fit on a_i / s_i (s_i =
+  // max |a_i|) and map Ξ back exactly (monomials only scale). Trigonometric terms do not scale that
+  // way, so with them the data is used as is.
+  const scales = new Float64Array(r).fill(1);
+  if (!opts.trig) {
+    for (let i = 0; i < r; i++) {
+      let mx = 0;
+      for (let j = 0; j < m; j++) mx = Math.max(mx, Math.abs(states[i][j]));
+      if (mx > 0) scales[i] = mx;
+    }
+  }
+  const scaled = states.map((s, i) => (scales[i] === 1 ? s : s.map((v) => v / scales[i])));
+  const columns = evaluateLibrary(terms, scaled, m);
+  progress({ phase: 'identify', fraction: 0.2, message: 'test functions' });
+
+  const tf = chooseTestFunctions(scaled, time, opts.testFunctions ?? {}, J);
+  progress({ phase: 'identify', fraction: 0.35, message: 'weak form' });
+  const weak = buildWeakSystem(tf, time, scaled, columns);
+  progress({ phase: 'identify', fraction: 0.6, message: 'sparse regression' });
+  const fit = sparseRegression(weak, { threshold: opts.threshold });
+
+  // Undo the scaling: ȧ_e = s_e · dã_e/dt and Θ_j(ã) = Θ_j(a) / Π s_i^{p_ij}.
+  const termScale = terms.map((t) => monomialScale(t, scales));
+  const coefficients = new Float64Array(J * r);
+  for (let j = 0; j < J; j++) {
+    for (let e = 0; e < r; e++) coefficients[j * r + e] = (fit.xi[j * r + e] * scales[e]) / termScale[j];
+  }
+  const { weakResidual, r2 } = weakDiagnostics(weak, fit.xi);
+  let activeTerms = 0;
+  for (const c of coefficients) if (c !== 0) activeTerms++;
+  progress({ phase: 'identify', fraction: 1 });
+
+  return {
+    system: {
+      model: { stateNames, library, terms, termNames, coefficients },
+      pod,
+      diagnostics: {
+        weakResidual,
+        r2,
+        activeTerms,
+        // One number for the record: the largest per-equation threshold chosen.
+        threshold: fit.thresholds.reduce((a, b) => Math.max(a, b), 0),
+        testFunctions: tf.spec,
+      },
+    },
+    states,
+  };
+}
+
+/** Π s_i^{p_i} for a monomial (1 for trigonometric terms, which are never scaled). */
+function monomialScale(term: LibraryTerm, scales: Float64Array): number {
+  if (term.kind !== 'poly') return 1;
+  let s = 1;
+  term.powers.forEach((p, i) => (s *= scales[i] ** p));
+  return s;
+}
+
+/**
+ * Weak-form residual ‖GΞ − b‖/‖b‖ and per-equation R² = 1 − ‖GΞ_e − b_e‖²/‖b_e − mean b_e‖², computed on
+ * the scaled system (each equation's R² is scale-free; the residual weighs equations by their scaled size).
+ */
+function weakDiagnostics(sys: WeakSystem, xi: Float64Array): { weakResidual: number; r2: number[] } {
+  const { K, J, r, G, b } = sys;
+  const ssr = new Float64Array(r);
+  const sum = new Float64Array(r);
+  const sumSq = new Float64Array(r);
+  for (let k = 0; k < K; k++) {
+    for (let e = 0; e < r; e++) {
+      let pred = 0;
+      for (let j = 0; j < J; j++) pred += G[k * J + j] * xi[j * r + e];
+      const be = b[k * r + e];
+      ssr[e] += (pred - be) ** 2;
+      sum[e] += be;
+      sumSq[e] += be * be;
+    }
+  }
+  let totRes = 0;
+  let totB = 0;
+  const r2: number[] = [];
+  for (let e = 0; e < r; e++) {
+    totRes += ssr[e];
+    totB += sumSq[e];
+    const sst = sumSq[e] - (sum[e] * sum[e]) / K;
+    r2.push(sst > 0 ? 1 - ssr[e] / sst : ssr[e] === 0 ? 1 : 0);
+  }
+  return { weakResidual: totB > 0 ? Math.sqrt(totRes / totB) : 0, r2 };
+}
+
+function checkInputs(series: Float64Array[], time: Float64Array, names: string[], opts: IdentifyOptions): void {
+  const m = time.length;
+  if (series.length === 0) throw new OptionError('identify: no variables');
+  if (names.length !== series.length) throw new OptionError(`identify: ${names.length} names for ${series.length} variables`);
+  if (!(Number.isInteger(opts.degree) && opts.degree >= 1 && opts.degree <= 6)) throw new OptionError(`degree must be an integer from 1 to 6, got ${opts.degree}`);
+  if (opts.rank !== 'auto' && !(Number.isInteger(opts.rank) && opts.rank >= 1)) throw new OptionError(`rank must be a positive integer or 'auto', got ${opts.rank}`);
+  if (!(opts.energy > 0 && opts.energy <= 1)) throw new OptionError(`energy must be in (0, 1], got ${opts.energy}`);
+  if (opts.threshold !== 'auto' && !(opts.threshold >= 0 && Number.isFinite(opts.threshold))) throw new OptionError(`threshold must be ≥ 0 or 'auto', got ${opts.threshold}`);
+  if (m < MIN_STEPS) throw new NumericalError(`too few time steps to fit: ${m} (need at least ${MIN_STEPS})`);
+  for (let j = 0; j < m; j++) {
+    if (!Number.isFinite(time[j])) throw new NumericalError(`time stamp ${j + 1} is not finite`);
+    if (j > 0 && !(time[j] > time[j - 1])) throw new NumericalError(`time stamps must increase strictly (step ${j + 1})`);
+  }
+  series.forEach((s, i) => {
+    if (s.length !== m) throw new OptionError(`identify: variable ${names[i]} has ${s.length} samples, expected ${m}`);
+    for (let j = 0; j < m; j++) if (!Number.isFinite(s[j])) throw new NumericalError(`variable ${names[i]} is not finite at step ${j + 1}`);
+  });
+}
