@@ -56,6 +56,7 @@ export interface ReadCsvOptions {
 }
 
 const CHUNK = 4 << 20;
+const DETECT_BYTES = 64 * 1024;
 
 class CsvEngine {
   readonly file: string;
@@ -536,7 +537,8 @@ export async function readCsvFile(
       const eof = bytesRead === 0 || total >= size;
       let p = 0;
       if (!engine.detected) {
-        if (!eof && buf.lastIndexOf(LF, have - 1) < 0) continue;
+        // Detect on at least 64 KiB (or the whole file) so the delimiter check sees up to 50 lines.
+        if (!eof && (have < DETECT_BYTES || buf.lastIndexOf(LF, have - 1) < 0)) continue;
         p = engine.detect(buf, 0, have, eof);
         if (p < 0) {
           if (eof) throw new InputError({ file: engine.file }, 'empty file');
