@@ -164,19 +164,29 @@ function factorSubset(p: ReducedProblem, subset: number[], c: Float64Array, ridg
  * STLSQ on equation e at relative threshold λ: least squares on the current set, drop the terms with
  * |w_j| < λ‖b_e‖, repeat until the set stops changing. Returns scaled coefficients over the kept columns.
  */
-export function stlsq(p: ReducedProblem, e: number, lambda: number, start?: number[]): Float64Array {
+export function stlsq(p: ReducedProblem, e: number, lambda: number, start?: number[], cache?: Map<string, Float64Array>): Float64Array {
+  const solve = (subset: number[]): Float64Array => {
+    if (!cache) return solveSubset(p, subset, p.c[e]);
+    const key = subset.join(',');
+    let w = cache.get(key);
+    if (!w) {
+      w = solveSubset(p, subset, p.c[e]);
+      cache.set(key, w);
+    }
+    return w;
+  };
   const Jc = p.keep.length;
   const out = new Float64Array(Jc);
   const cut = lambda * p.bNorm[e];
   if (!(p.bNorm[e] > 0)) return out;
   let subset = start ? start.slice() : Array.from({ length: Jc }, (_, j) => j);
   for (let it = 0; it <= Jc; it++) {
-    const w = solveSubset(p, subset, p.c[e]);
+    const w = solve(subset);
     const next = subset.filter((_, jj) => Math.abs(w[jj]) >= cut);
     if (next.length === subset.length) break;
     subset = next;
   }
-  const w = solveSubset(p, subset, p.c[e]);
+  const w = solve(subset);
   subset.forEach((j, jj) => (out[j] = w[jj]));
   return out;
 }
@@ -273,9 +283,11 @@ export function sparseRegression(sys: WeakSystem, opts: SparseRegressionOptions)
         for (const wl of [...eliminationPath(p, e), ...forwardPath(p, e, 12)]) starts.push(supportOf(wl));
       }
       const seen = new Set<string>();
+      // Solutions per support, shared by all starts and thresholds of this equation.
+      const cache = new Map<string, Float64Array>();
       for (const start of starts) {
         for (const lambda of sweep) {
-          const wl = stlsq(p, e, lambda, start);
+          const wl = stlsq(p, e, lambda, start, cache);
           const key = supportOf(wl).join(',');
           if (seen.has(key)) continue;
           seen.add(key);
