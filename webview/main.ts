@@ -294,6 +294,8 @@ async function renderPlots(): Promise<void> {
   const token = ++renderToken;
   for (const v of views.values()) v.finalize();
   views.clear();
+  // Hold the section's height while it is rebuilt, so the page (and the saved scroll) does not jump.
+  sec.style.minHeight = `${sec.offsetHeight}px`;
   const grid = h('div', { class: 'plot-list' });
   sec.replaceChildren(h('h2', { id: 'plots-h' }, 'Plots'), grid);
   const jobs: Promise<void>[] = [];
@@ -317,9 +319,10 @@ async function renderPlots(): Promise<void> {
   }
   await Promise.all(jobs);
   if (token !== renderToken) return;
+  sec.style.minHeight = '';
   sec.removeAttribute('aria-busy');
   document.body.setAttribute('data-plots', 'ready');
-  restoreScroll();
+  restoreScroll(true);
 }
 
 async function renderOne(id: PlotId): Promise<void> {
@@ -344,16 +347,23 @@ async function savePlot(id: PlotId, format: ImageFormat): Promise<void> {
 }
 
 // ---- scroll state ----
+// Until the plots are back (or the user scrolls), the page is shorter than when the scroll was saved:
+// clamped scroll events in that time must not overwrite the saved position.
+let scrollSettled = state.scrollY === undefined;
 let restoring = false;
-function restoreScroll(): void {
-  if (state.scrollY === undefined) return;
+function restoreScroll(final = false): void {
+  if (state.scrollY === undefined || scrollSettled) return;
   restoring = true;
   window.scrollTo(0, state.scrollY);
-  requestAnimationFrame(() => (restoring = false));
+  requestAnimationFrame(() => {
+    restoring = false;
+    if (final) scrollSettled = true;
+  });
 }
+for (const ev of ['wheel', 'keydown', 'pointerdown', 'touchstart']) window.addEventListener(ev, () => (scrollSettled = true), { passive: true });
 let scrollTimer: ReturnType<typeof setTimeout> | undefined;
 window.addEventListener('scroll', () => {
-  if (restoring) return;
+  if (restoring || !scrollSettled) return;
   clearTimeout(scrollTimer);
   scrollTimer = setTimeout(() => saveState({ scrollY: Math.round(window.scrollY) }), 150);
 });

@@ -21,7 +21,7 @@ const DATA = 'decoded data';
 const MODEL = 'model only';
 
 function seriesLayer(c: ThemeColours, withBand: boolean, bandLabel: string, yTitle: string) {
-  const colour = { field: 'series', type: 'nominal' as const, title: null, scale: { domain: [DATA, MODEL], range: [c.data, c.model] } };
+  const colour = { field: 'series', type: 'nominal' as const, title: null, scale: { domain: [DATA, MODEL], range: [c.data, c.model] }, legend: { orient: 'top' as const, direction: 'horizontal' as const } };
   const band = {
     transform: [{ filter: `datum.series === '${DATA}' && datum.lo !== null` }],
     mark: { type: 'area' as const, opacity: c.kind.startsWith('high-contrast') ? 0.45 : 0.22, color: c.band },
@@ -31,7 +31,7 @@ function seriesLayer(c: ThemeColours, withBand: boolean, bandLabel: string, yTit
   const lines = {
     mark: { type: 'line' as const, clip: true },
     encoding: {
-      x: { field: 't', type: 'quantitative' as const, title: 'time' },
+      x: { field: 't', type: 'quantitative' as const, title: 'time', scale: { nice: false } },
       y: { field: 'value', type: 'quantitative' as const, title: yTitle, scale: { zero: false } },
       color: colour,
       strokeDash: { field: 'series', type: 'nominal' as const, scale: { domain: [DATA, MODEL], range: [[1, 0], [5, 3]] }, legend: null },
@@ -74,8 +74,8 @@ export function errorSpec(d: ModelViewData, c: ThemeColours, width: number, boun
       data: { values: rows },
       mark: { type: 'area', line: { color: c.model }, color: c.model, opacity: c.kind.startsWith('high-contrast') ? 0.5 : 0.25 },
       encoding: {
-        x: { field: 't', type: 'quantitative', title: 'time' },
-        y: { field: 'e', type: 'quantitative', title: 'max |data − model|' },
+        x: { field: 't', type: 'quantitative', title: 'time', scale: { nice: false } },
+        y: { field: 'e', type: 'quantitative', title: 'max |decoded − model|' },
         tooltip: [{ field: 't', type: 'quantitative', format: '.4~g' }, { field: 'e', type: 'quantitative', title: 'error', format: '.3~e' }],
       },
     },
@@ -83,7 +83,8 @@ export function errorSpec(d: ModelViewData, c: ThemeColours, width: number, boun
   if (d.windowStarts.length > 0) {
     layers.push({
       data: { values: d.windowStarts.map((t) => ({ t, label: 'window start' })) },
-      mark: { type: 'rule', color: c.rule, strokeDash: [4, 3] },
+      // Many windows would turn dashed rules into a hatch: thinner and fainter then.
+      mark: { type: 'rule', color: c.rule, strokeDash: [4, 3], opacity: d.windowStarts.length > 20 ? 0.35 : 0.9 },
       encoding: { x: { field: 't', type: 'quantitative' }, tooltip: [{ field: 'label' }, { field: 't', type: 'quantitative', format: '.4~g' }] },
     });
   }
@@ -96,7 +97,7 @@ export function errorSpec(d: ModelViewData, c: ThemeColours, width: number, boun
   }
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    description: `Model-only error over time (largest over variables), with ${d.windowStarts.length} window boundaries as dashed rules${bound !== null ? ' and the bound as a solid rule' : ''}.`,
+    description: `Model-only error over time (largest over variables; the residual corrects it), with ${d.windowStarts.length} window boundaries as dashed rules${bound !== null ? ' and the bound as a solid rule' : ''}.`,
     width,
     height: 200,
     layer: layers,
@@ -107,6 +108,13 @@ export function spectrumSpec(d: ModelViewData, c: ThemeColours, width: number): 
   const s = d.spectrum;
   if (!s) return null;
   const rows: Row[] = s.singularValues.map((v, i) => ({ k: i + 1, sigma: v !== null && v > 0 ? v : null, energy: s.cumulativeEnergy[i], kept: i < s.rank ? 'kept' : 'truncated' }));
+  // One grid line per decade (vega's log ticks include 2…9 multiples, a dense grid).
+  const positive = s.singularValues.filter((v): v is number => v !== null && v > 0);
+  const lo = Math.floor(Math.log10(Math.min(...positive, 1)));
+  const hi = Math.ceil(Math.log10(Math.max(...positive, 1)));
+  const step = Math.max(1, Math.ceil((hi - lo) / 8));
+  const decades: number[] = [];
+  for (let e = lo; e <= hi; e += step) decades.push(10 ** e);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     description: `Singular value spectrum on a log scale: rank ${s.rank} of ${s.singularValues.length} kept, capturing ${(s.energy * 100).toPrecision(7)}% of the energy.`,
@@ -115,11 +123,18 @@ export function spectrumSpec(d: ModelViewData, c: ThemeColours, width: number): 
     data: { values: rows },
     layer: [
       {
-        mark: { type: 'line', point: true, color: c.data },
+        mark: { type: 'line', color: c.data, opacity: 0.6 },
         encoding: {
-          x: { field: 'k', type: 'quantitative', title: 'mode', axis: { tickMinStep: 1 } },
-          y: { field: 'sigma', type: 'quantitative', scale: { type: 'log' }, title: 'singular value' },
-          color: { field: 'kept', type: 'nominal', title: null, scale: { domain: ['kept', 'truncated'], range: [c.data, c.grid === c.border ? c.foreground : c.border] } },
+          x: { field: 'k', type: 'quantitative', title: 'mode', axis: { tickMinStep: 1 }, scale: { nice: false, domain: [0.5, rows.length + 0.5] } },
+          y: { field: 'sigma', type: 'quantitative', scale: { type: 'log' }, title: 'singular value', axis: { values: decades, format: '~e' } },
+        },
+      },
+      {
+        mark: { type: 'point', filled: true, size: 40 },
+        encoding: {
+          x: { field: 'k', type: 'quantitative' },
+          y: { field: 'sigma', type: 'quantitative' },
+          color: { field: 'kept', type: 'nominal', title: null, scale: { domain: ['kept', 'truncated'], range: [c.data, c.muted] }, legend: { orient: 'top', direction: 'horizontal' } },
           tooltip: [{ field: 'k', title: 'mode' }, { field: 'sigma', type: 'quantitative', format: '.4~e' }, { field: 'energy', type: 'quantitative', title: 'cumulative energy', format: '.8f' }],
         },
       },

@@ -23,10 +23,12 @@ export interface ThemeColours {
   band: string;
   accent: string;
   rule: string;
+  /** Secondary marks (truncated modes): readable but quiet. */
+  muted: string;
   font: string;
 }
 
-const FALLBACK: Record<ThemeKind, Omit<ThemeColours, 'kind' | 'font'>> = {
+const FALLBACK: Record<ThemeKind, Omit<ThemeColours, 'kind' | 'font' | 'muted'>> = {
   light: { background: '#ffffff', foreground: '#3b3b3b', grid: '#e5e5e5', border: '#cecece', data: '#1a85ff', model: '#e51400', band: '#1a85ff', accent: '#388a34', rule: '#bf8803' },
   dark: { background: '#1f1f1f', foreground: '#cccccc', grid: '#3c3c3c', border: '#454545', data: '#3794ff', model: '#f14c4c', band: '#3794ff', accent: '#89d185', rule: '#cca700' },
   'high-contrast': { background: '#000000', foreground: '#ffffff', grid: '#6fc3df', border: '#6fc3df', data: '#3794ff', model: '#f48771', band: '#3794ff', accent: '#89d185', rule: '#ffff00' },
@@ -54,6 +56,7 @@ export function themeColours(): ThemeColours {
     band: cssVar(s, '--vscode-charts-blue', f.band),
     accent: cssVar(s, '--vscode-charts-green', f.accent),
     rule: cssVar(s, '--vscode-charts-yellow', f.rule),
+    muted: cssVar(s, '--vscode-descriptionForeground', kind === 'light' ? '#717171' : '#9d9d9d'),
     font: cssVar(s, '--vscode-font-family', 'system-ui, sans-serif'),
   };
 }

@@ -1,9 +1,15 @@
 // What the model view plots, computed in the worker from a decoded model: downsampled series (LTTB),
 // the singular value spectrum, Ξ heat-map cells, model error over time with window boundaries, and a
 // phase portrait. Output is plain JSON-safe data (see src/protocol/webview.ts).
-import type { ModelViewData, PlotSeries } from '../protocol/webview';
-import type { SparseModel } from './model';
+import type { ModelInfo, ModelSummary, ModelViewData, PlotSeries } from '../protocol/webview';
+import { countActive, type LibrarySpec, type SparseModel } from './model';
 import { lttbIndices, mergeIndices, pick, strideIndices } from './downsample';
+import { decodeWsindy, type WsindyHeader } from './codec/decode';
+import { readContainer, sectionReader } from './codec/container';
+import { readBasis } from './codec/basis';
+import { modelFromHeader } from './modelFromHeader';
+import { equationsLatex, equationsPython, equationsText } from './equations';
+import { noProgress, type ProgressSink } from './progress';
 
 /** The decoded facts the plots need, independent of the container format. */
 export interface ViewSource {
@@ -159,5 +165,74 @@ export function buildViewDataFrom(src: ViewSource, maxPoints: number): ModelView
     spectrum,
     xi: { terms, equations: [...src.model.stateNames], cells, hiddenTerms: K - terms.length },
     phase,
+  };
+}
+
+/** Decode a `.wsindy` file and build everything the model view plots (runs in the worker). */
+export function buildModelViewData(bytes: Uint8Array, maxPoints: number, progress: ProgressSink = noProgress): ModelViewData {
+  const d = decodeWsindy(bytes, progress);
+  const h = d.header;
+  let pod: ViewSource['pod'] = null;
+  if (h.pod) {
+    // The decoder keeps the basis to itself; the data's own coordinates need it, so read that section again
+    // (decodeWsindy has already checked the whole file).
+    const { sections } = readContainer(bytes, new Set(['BASI']));
+    const s = sections.get('BASI');
+    const basis = s ? readBasis(sectionReader(s), h.n, h.stateNames.length) : null;
+    pod = { rank: h.pod.rank, energy: h.pod.energy, singularValues: h.pod.singularValues, mean: basis?.mean, modes: basis?.modes };
+  }
+  return buildViewDataFrom(
+    {
+      names: h.names,
+      time: d.dataset.time,
+      data: d.dataset.series,
+      prediction: d.prediction,
+      states: d.states,
+      pod,
+      model: modelFromHeader(h),
+      windowStarts: d.windowStarts,
+      bound: h.bound,
+    },
+    maxPoints,
+  );
+}
+
+export function describeLibrary(lib: LibrarySpec): string {
+  const parts = [`polynomials up to degree ${lib.degree}${lib.constant ? ' with a constant' : ''}`];
+  if (lib.trigFrequencies.length) parts.push(`sin/cos at frequencies ${lib.trigFrequencies.join(', ')}`);
+  return parts.join('; ');
+}
+
+/** Summary and equations from the header alone: cheap, shown before the plots (runs on the host). */
+export function buildModelInfo(h: WsindyHeader, fileName: string, sigDigits = 4): ModelInfo {
+  const model: SparseModel = modelFromHeader(h);
+  const digits = Math.min(17, Math.max(1, Math.round(sigDigits)));
+  const latex = equationsLatex(model, digits);
+  const text = equationsText(model, digits);
+  const summary: ModelSummary = {
+    fileName,
+    fileBytes: h.fileBytes,
+    sourceFile: h.source.fileName || null,
+    sourceBytes: h.source.bytes > 0 ? h.source.bytes : null,
+    n: h.n,
+    m: h.m,
+    timeStart: h.time.t0,
+    timeEnd: h.time.t1,
+    mode: h.mode,
+    bound: h.bound,
+    ratioVsCsv: h.source.bytes > 0 ? h.source.bytes / h.fileBytes : null,
+    ratioVsFloat64: (h.n * h.m * 8) / h.fileBytes,
+    maxError: Number.isFinite(h.errors.max) ? h.errors.max : null,
+    rmsError: Number.isFinite(h.errors.rms) ? h.errors.rms : null,
+    pod: h.pod ? { rank: h.pod.rank, energy: h.pod.energy } : null,
+    library: describeLibrary(h.library),
+    activeTerms: countActive(model),
+    totalTerms: h.termNames.length,
+    windows: h.windows,
+  };
+  return {
+    summary,
+    equations: model.stateNames.map((state, j) => ({ state, latex: latex[j], text: text[j] })),
+    sources: { latex: latex.join('\n'), text: text.join('\n'), python: equationsPython(model, digits) },
   };
 }

@@ -5,19 +5,23 @@ export interface ModelViewHtmlParams {
   /** webview.cspSource */
   cspSource: string;
   nonce: string;
+  /** A second nonce, for the one <style> element FAST (the toolkit) creates to probe :focus-visible. */
+  styleNonce: string;
   /** URIs (already asWebviewUri'd) of the bundle and the stylesheets. */
   scriptUri: string;
   katexCssUri: string;
   cssUri: string;
 }
 
-export function contentSecurityPolicy(cspSource: string, nonce: string): string {
+export function contentSecurityPolicy(cspSource: string, nonce: string, styleNonce: string): string {
   // No 'unsafe-eval' (vega runs its AST interpreter), no 'unsafe-inline' anywhere: KaTeX and vega set
   // styles through the CSSOM and the toolkit through constructable stylesheets, which CSP allows.
+  // The style nonce is for FAST's focus-visible probe: it reads <meta property="csp-nonce"> and puts
+  // it on the <style> it creates; without it that probe is a CSP violation (harmless, but noisy).
   return [
     "default-src 'none'",
     `script-src 'nonce-${nonce}'`,
-    `style-src ${cspSource}`,
+    `style-src ${cspSource} 'nonce-${styleNonce}'`,
     `font-src ${cspSource}`,
     `img-src ${cspSource} data:`,
   ].join('; ');
@@ -30,7 +34,8 @@ export function modelViewHtml(p: ModelViewHtmlParams): string {
 <html lang="en">
 <head>
 <meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${escapeAttr(contentSecurityPolicy(p.cspSource, p.nonce))}">
+<meta http-equiv="Content-Security-Policy" content="${escapeAttr(contentSecurityPolicy(p.cspSource, p.nonce, p.styleNonce))}">
+<meta property="csp-nonce" content="${escapeAttr(p.styleNonce)}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${escapeAttr(p.katexCssUri)}">
 <link rel="stylesheet" href="${escapeAttr(p.cssUri)}">

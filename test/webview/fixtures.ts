@@ -1,0 +1,72 @@
+// Model view messages for the browser tests, made by the engine: the sample CSVs are read, identified
+// and encoded in-process, and the messages built from the .wsindy bytes exactly as the host and the
+// worker do (buildModelInfo from the header, buildModelViewData from the whole file). When the engine
+// cannot run (mid-development), hand-made data stand in and the run says so.
+import { statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { ModelInfo, ModelViewData } from '../../src/protocol/webview';
+import { serializeError } from '../../src/core/errors';
+import { readCsvFile } from '../../src/core/csvRead';
+import { identify } from '../../src/core/identify';
+import { encodeWsindy } from '../../src/core/codec/encode';
+import { readWsindyHeader } from '../../src/core/codec/decode';
+import { buildModelInfo, buildModelViewData } from '../../src/core/viewData';
+import { handmadeLorenz, handmadePod } from './handmade';
+
+export interface ViewFixture {
+  info: ModelInfo;
+  data: ModelViewData;
+  bytes?: Uint8Array;
+}
+
+export interface Fixtures {
+  kind: 'engine' | 'handmade';
+  lorenz: ViewFixture;
+  pod: ViewFixture;
+  badFile: { code: string; message: string };
+  /** Why the engine could not be used (kind 'handmade'). */
+  reason?: string;
+}
+
+export async function compressSample(repo: string, file: string, opts: { degree?: number; rank?: number | 'auto'; tolerance?: number } = {}): Promise<Uint8Array> {
+  const path = join(repo, 'samples', file);
+  const dataset = await readCsvFile(path, { layout: 'auto', displayName: file });
+  const { system } = identify(dataset.series, dataset.time, dataset.names, { degree: opts.degree ?? 2, trig: false, threshold: 'auto', rank: opts.rank ?? 'auto', energy: 0.999999 });
+  return encodeWsindy({ dataset, system, mode: 'error-bounded', tolerance: opts.tolerance ?? 1e-3, source: { fileName: file, bytes: statSync(path).size, crc32: 0 }, settings: {} }).bytes;
+}
+
+export function fixtureFromBytes(bytes: Uint8Array, fileName: string, maxPoints: number): ViewFixture {
+  return { info: buildModelInfo(readWsindyHeader(bytes), fileName), data: buildModelViewData(bytes, maxPoints), bytes };
+}
+
+/** The message the host posts for a file it cannot read: here a real truncated file. */
+export function badFileMessage(bytes: Uint8Array): { code: string; message: string } {
+  try {
+    readWsindyHeader(bytes.subarray(0, Math.floor(bytes.length / 3)));
+    buildModelViewData(bytes.subarray(0, Math.floor(bytes.length / 3)), 100);
+    return { code: 'E_TEST', message: 'a truncated file was accepted' };
+  } catch (e) {
+    const s = serializeError(e);
+    return { code: s.code, message: s.message };
+  }
+}
+
+/** `repo`: the project root (passed in: this module is loaded both as CJS and as ESM). */
+export async function makeFixtures(repo: string, maxPoints: number): Promise<Fixtures> {
+  try {
+    const lorenzBytes = await compressSample(repo, 'lorenz.csv');
+    const lorenz = fixtureFromBytes(lorenzBytes, 'lorenz.wsindy', maxPoints);
+    const waveBytes = await compressSample(repo, 'wave_rows.csv');
+    const pod = fixtureFromBytes(waveBytes, 'wave_rows.wsindy', maxPoints);
+    if (!pod.data.spectrum) throw new Error('wave_rows.csv was compressed without POD; the spectrum needs a POD model');
+    return { kind: 'engine', lorenz, pod, badFile: badFileMessage(lorenzBytes) };
+  } catch (e) {
+    return {
+      kind: 'handmade',
+      reason: e instanceof Error ? `${e.message}` : String(e),
+      lorenz: handmadeLorenz(maxPoints),
+      pod: handmadePod(maxPoints),
+      badFile: { code: 'E_FORMAT', message: `${basename('lorenz.wsindy')}: truncated at byte 1200 (section 'model' needs 4000 bytes)` },
+    };
+  }
+}
