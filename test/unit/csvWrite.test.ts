@@ -1,0 +1,94 @@
+// CSV writing: same layout, delimiter, line ending and header as the source; exact round trip; atomic.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { parseCsvBuffer, readCsvFile } from '../../src/core/csvRead';
+import { formatCsv, quoteCell, writeCsvFile } from '../../src/core/csvWrite';
+import { CancelledError, NumericalError } from '../../src/core/errors';
+import type { Dataset } from '../../src/core/dataset';
+
+function randomSeries(m: number, seed: number): Float64Array {
+  const a = new Float64Array(m);
+  let s = seed;
+  for (let j = 0; j < m; j++) {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    a[j] = Math.sin(j * 0.07 + seed) * 10 ** ((s % 13) - 6) + s / 2147483648;
+  }
+  return a;
+}
+
+test('round trip: tidy with a time column in the middle, CRLF, semicolons and a quoted header', async () => {
+  const text = '"a;b";Time;c\r\n' + Array.from({ length: 20 }, (_, j) => `${j * 1.5};${j * 0.1 + (j % 2) * 0.01};${-j}`).join('\r\n') + '\r\n';
+  const ds = parseCsvBuffer(Buffer.from(text), 'in.csv');
+  assert.equal(ds.source.timeColumn, 1);
+  const out = Buffer.from(await formatCsv(ds)).toString('utf8');
+  assert.equal(out, text);
+});
+
+test('round trip of random doubles is bit-exact in both layouts', async () => {
+  const series = [randomSeries(500, 1), randomSeries(500, 2), randomSeries(500, 3)];
+  series[1][7] = -0;
+  series[2][9] = 1e300;
+  series[2][10] = -1e-300;
+  const time = new Float64Array(500).map((_, j) => j * 0.001 + j * j * 1e-7);
+  for (const layout of ['rows', 'columns'] as const) {
+    const ds: Dataset = {
+      names: ['p', 'q', 'r'],
+      series,
+      time,
+      source: layout === 'rows'
+        ? { layout, delimiter: ',', header: null, timeColumn: null, lineEnding: '\n' }
+        : { layout, delimiter: '\t', header: ['p', 'q', 'r', 't'], timeColumn: 3, lineEnding: '\n' },
+    };
+    const back = parseCsvBuffer(await formatCsv(ds), 'x.csv');
+    assert.equal(back.source.layout, layout);
+    assert.deepEqual(back.series, series);
+    assert.ok(Object.is(back.series[1][7], -0));
+    if (layout === 'columns') assert.deepEqual(back.time, time);
+  }
+});
+
+test('header cells that need quotes are quoted', () => {
+  assert.equal(quoteCell('x', ','), 'x');
+  assert.equal(quoteCell('a,b', ','), '"a,b"');
+  assert.equal(quoteCell('say "hi"', ','), '"say ""hi"""');
+  assert.equal(quoteCell(' pad', ','), '" pad"');
+  assert.equal(quoteCell('a,b', ';'), 'a,b');
+});
+
+test('writeCsvFile writes atomically, reports bytes, and leaves nothing on cancel or bad data', async () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'wsindy-w-'));
+  try {
+    const m = 200000;
+    const ds: Dataset = {
+      names: ['x', 'y'],
+      series: [randomSeries(m, 5), randomSeries(m, 6)],
+      time: new Float64Array(m).map((_, j) => j),
+      source: { layout: 'columns', delimiter: ',', header: ['t', 'x', 'y'], timeColumn: 0, lineEnding: '\n' },
+    };
+    const path = join(tmp, 'out.csv');
+    const fractions: number[] = [];
+    const bytes = await writeCsvFile(path, ds, (e) => fractions.push(e.fraction));
+    assert.equal(bytes, readFileSync(path).length);
+    assert.equal(fractions[fractions.length - 1], 1);
+    assert.ok(fractions.length <= 52);
+    const back = await readCsvFile(path);
+    assert.deepEqual(back.series, ds.series);
+
+    writeFileSync(path, 'old contents');
+    const ac = new AbortController();
+    const p = writeCsvFile(path, ds, () => ac.abort(), ac.signal);
+    await assert.rejects(p, CancelledError);
+    assert.equal(readFileSync(path, 'utf8'), 'old contents');
+    assert.deepEqual(readdirSync(tmp), ['out.csv']);
+
+    ds.series[1][123] = Number.NaN;
+    await assert.rejects(writeCsvFile(join(tmp, 'nan.csv'), ds), NumericalError);
+    assert.equal(existsSync(join(tmp, 'nan.csv')), false);
+    assert.deepEqual(readdirSync(tmp), ['out.csv']);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
