@@ -142,19 +142,20 @@ export function readHeaderJson(r: ByteReader): HeaderJson {
     trigFrequencies: J.nums(lib.trigFrequencies, 'library.trigFrequencies'),
   };
   const src = J.obj(o.source, 'source');
-  const delimiter = J.str(src.delimiter, 'source.delimiter');
+  const sf = J.obj(src.format, 'source.format');
+  const delimiter = J.str(sf.delimiter, 'source.delimiter');
   if (delimiter !== ',' && delimiter !== ';' && delimiter !== '\t') J.fail('bad source.delimiter');
-  const layout = J.str(src.layout, 'source.layout');
+  const layout = J.str(sf.layout, 'source.layout');
   if (layout !== 'rows' && layout !== 'columns') J.fail('bad source.layout');
-  const lineEnding = J.str(src.lineEnding, 'source.lineEnding');
+  const lineEnding = J.str(sf.lineEnding, 'source.lineEnding');
   if (lineEnding !== '\n' && lineEnding !== '\r\n') J.fail('bad source.lineEnding');
   const typedLayout: SourceFormat['layout'] = layout;
   const typedEnding: SourceFormat['lineEnding'] = lineEnding;
   const format: SourceFormat = {
     layout: typedLayout,
     delimiter: delimiter as Delimiter,
-    header: J.orNull(src.header, (v) => J.strs(v, 'source.header')),
-    timeColumn: J.orNull(src.timeColumn, (v) => J.int(v, 'source.timeColumn', LIMITS.n)),
+    header: J.orNull(sf.header, (v) => J.strs(v, 'source.header')),
+    timeColumn: J.orNull(sf.timeColumn, (v) => J.int(v, 'source.timeColumn', LIMITS.n)),
     lineEnding: typedEnding,
   };
   const tm = J.obj(o.time, 'time');
