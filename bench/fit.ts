@@ -1,0 +1,56 @@
+// Fit and reconstruction times of the identification on the known systems (a benchmark, not a test).
+// Run: node --import tsx bench/fit.ts
+
+import { identify, type IdentifyOptions } from '../src/core/identify';
+import { simulateModel } from '../src/core/simulate';
+import { allSystems, sampleSystem, uniformTime } from '../test/support/systems';
+
+export interface Row {
+  system: string;
+  n: number;
+  m: number;
+  /** Median of 5 fits, seconds. */
+  fitSeconds: number;
+  /** Median of 5 simulations of the fitted model over the whole record, seconds. */
+  reconstructSeconds: number;
+  activeTerms: number;
+}
+
+const OPTS: IdentifyOptions = { degree: 3, trig: false, threshold: 'auto', rank: 'auto', energy: 0.999999 };
+const REPEATS = 5;
+
+function median(xs: number[]): number {
+  const s = xs.slice().sort((a, b) => a - b);
+  return s[s.length >> 1];
+}
+
+export async function runFitBench(): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const sys of allSystems()) {
+    const time = uniformTime(sys.steps, sys.dt);
+    const data = sampleSystem(sys, time);
+    const fits: number[] = [];
+    const sims: number[] = [];
+    let activeTerms = 0;
+    for (let rep = 0; rep < REPEATS; rep++) {
+      const t0 = performance.now();
+      const { system } = identify(data, time, sys.stateNames, OPTS);
+      const t1 = performance.now();
+      simulateModel(system.model, sys.y0, time);
+      const t2 = performance.now();
+      fits.push((t1 - t0) / 1000);
+      sims.push((t2 - t1) / 1000);
+      activeTerms = system.diagnostics.activeTerms;
+      // Let other work (and the event loop) in between repeats.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    rows.push({ system: sys.name, n: sys.stateNames.length, m: time.length, fitSeconds: median(fits), reconstructSeconds: median(sims), activeTerms });
+  }
+  return rows;
+}
+
+if (process.argv[1] && /bench[\\/]fit\.ts$/.test(process.argv[1])) {
+  runFitBench().then((rows) => {
+    console.table(rows.map((r) => ({ ...r, fitSeconds: +r.fitSeconds.toFixed(3), reconstructSeconds: +r.reconstructSeconds.toFixed(3) })));
+  });
+}
