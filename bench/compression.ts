@@ -193,7 +193,12 @@ export async function runCompressionBench(tolerances = [1e-3, 1e-4], log: (s: st
     const dataset: Dataset = { names, series: c.series, time: c.time, source: { layout: 'columns', delimiter: ',', header: ['t', ...names], timeColumn: 0, lineEnding: '\n' } };
     let min = Infinity;
     let max = -Infinity;
-    for (const s of c.series) for (const v of s) ((min = Math.min(min, v)), (max = Math.max(max, v)));
+    for (const s of c.series) {
+      for (const v of s) {
+        min = Math.min(min, v);
+        max = Math.max(max, v);
+      }
+    }
     for (const tolerance of tolerances) {
       const t1 = performance.now();
       const res = encodeWsindy({ dataset, system: sys, mode: 'error-bounded', tolerance, source: { fileName: `${c.name}.csv`, bytes: csv, crc32: 0 }, settings: {} });
