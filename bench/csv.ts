@@ -1,0 +1,123 @@
+// CSV benchmark: parse MB/s (readCsvFile) against the raw fs read floor and a naive split + Number loop,
+// and write MB/s (writeCsvFile). Run: node --import tsx bench/csv.ts   (data in bench/data/, gitignored)
+import { existsSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readCsvFile } from '../src/core/csvRead';
+import { writeCsvFile } from '../src/core/csvWrite';
+
+export interface Row {
+  file: string;
+  n: number;
+  m: number;
+  mb: number;
+  rawReadMBs: number;
+  naiveMBs: number;
+  parseMBs: number;
+  writeMBs: number;
+}
+
+const DATA = join(__dirname, 'data');
+const SIZES: [number, number][] = [
+  [3, 10_000],
+  [256, 4000],
+  [400, 8000],
+];
+
+/** Tidy CSV with a time column; values are smooth signals plus noise printed by String() (16–17 digits). */
+function ensureFile(n: number, m: number): string {
+  const path = join(DATA, `csv-${n}x${m}.csv`);
+  if (existsSync(path)) return path;
+  mkdirSync(DATA, { recursive: true });
+  const parts: string[] = ['t,' + Array.from({ length: n }, (_, i) => `x${i}`).join(',') + '\n'];
+  let s = 12345;
+  for (let j = 0; j < m; j++) {
+    let line = String(j * 0.002);
+    for (let i = 0; i < n; i++) {
+      s = (s * 1103515245 + 12345) % 2147483648;
+      line += ',' + String(Math.sin(j * 0.002 * (1 + (i % 7)) + i) * (1 + i * 0.01) + (s / 2147483648 - 0.5) * 1e-3);
+    }
+    parts.push(line + '\n');
+  }
+  writeFileSync(path, parts.join(''));
+  return path;
+}
+
+function median(xs: number[]): number {
+  const s = xs.slice().sort((a, b) => a - b);
+  return s[s.length >> 1];
+}
+
+async function time(fn: () => Promise<unknown> | unknown, runs: number): Promise<number> {
+  const ts: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const t0 = performance.now();
+    await fn();
+    ts.push((performance.now() - t0) / 1000);
+  }
+  return median(ts);
+}
+
+async function rawRead(path: string): Promise<number> {
+  const fh = await open(path, 'r');
+  const buf = Buffer.allocUnsafe(4 << 20);
+  let total = 0;
+  try {
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+    }
+  } finally {
+    await fh.close();
+  }
+  return total;
+}
+
+function naive(path: string): number {
+  const lines = readFileSync(path, 'utf8').split('\n');
+  let sum = 0;
+  for (let i = 1; i < lines.length; i++) {
+    if (lines[i] === '') continue;
+    const cells = lines[i].split(',');
+    for (let k = 0; k < cells.length; k++) sum += Number(cells[k]);
+  }
+  return sum;
+}
+
+export async function runCsvBench(runs = 5): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const [n, m] of SIZES) {
+    const path = ensureFile(n, m);
+    const mb = statSync(path).size / 1e6;
+    const ds = await readCsvFile(path);
+    const out = join(DATA, `out-${n}x${m}.csv`);
+    const tRaw = await time(() => rawRead(path), runs);
+    const tNaive = await time(() => naive(path), runs);
+    const tParse = await time(() => readCsvFile(path), runs);
+    const tWrite = await time(() => writeCsvFile(out, ds), runs);
+    const outMb = statSync(out).size / 1e6;
+    unlinkSync(out);
+    rows.push({
+      file: `${n}×${m}`,
+      n,
+      m,
+      mb,
+      rawReadMBs: mb / tRaw,
+      naiveMBs: mb / tNaive,
+      parseMBs: mb / tParse,
+      writeMBs: outMb / tWrite,
+    });
+  }
+  return rows;
+}
+
+if (require.main === module) {
+  runCsvBench().then((rows) => {
+    const f = (x: number): string => x.toFixed(0).padStart(9);
+    console.log('data          MB   raw read    naive     parse     write   (MB/s, median of 5)');
+    for (const r of rows) {
+      console.log(`${r.file.padEnd(10)} ${r.mb.toFixed(1).padStart(5)} ${f(r.rawReadMBs)} ${f(r.naiveMBs)} ${f(r.parseMBs)} ${f(r.writeMBs)}`);
+    }
+  });
+}
