@@ -245,7 +245,15 @@ function figures(d: ModelViewData): Figure[] {
   return [
     { id: 'variable', title: 'Data vs model, by variable', spec: v ? variableSpec(d, v, c, w) : null, empty: 'No variables.', controls: variableDropdown(d), note: `Points shown: ${v ? v.t.length : 0} of ${d.m} (LTTB). Band: ${d.bandLabel}.` },
     { id: 'coordinates', title: info?.summary.pod ? 'Reduced coordinates: projected data vs integrated model' : 'Coordinates: data vs integrated model', spec: d.coordinates.length ? coordinatesSpec(d, c, w, info?.summary.pod === null) : null, empty: 'No coordinates.' },
-    { id: 'error', title: 'Model error over time, with window boundaries', spec: errorSpec(d, c, w, bound), empty: '' },
+    {
+      id: 'error',
+      title: 'Model error over time, with window boundaries',
+      spec: errorSpec(d, c, w, bound),
+      empty: '',
+      note: d.error.maxAbs.every((e) => e === 0)
+        ? 'The residual is zero everywhere: the equations alone reproduce the data within the bound.'
+        : `Decoded data = model + residual; ${d.windowStarts.length + 1} integration window${d.windowStarts.length ? 's' : ''}.`,
+    },
     { id: 'xi', title: 'Coefficients Ξ (terms × equations)', spec: d.xi.cells.length ? xiSpec(d, c, w) : null, empty: 'No active terms.', note: d.xi.hiddenTerms ? `${d.xi.hiddenTerms} inactive terms hidden.` : undefined },
     { id: 'spectrum', title: 'Singular value spectrum', spec: spectrumSpec(d, c, w), empty: 'POD was skipped: the equations are in the variables themselves, so there is no spectrum.' },
     { id: 'phase', title: 'Phase portrait', spec: phaseSpec(d, c, w), empty: 'A phase portrait needs at least two coordinates.' },

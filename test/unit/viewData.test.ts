@@ -110,8 +110,8 @@ test('many variables: an even subset within the point budget', () => {
 
 test('a blown-up prediction becomes gaps (null), not NaN', () => {
   const src = source(200);
-  src.prediction[0].fill(NaN, 50, 80);
-  src.prediction[1].fill(NaN, 50, 80);
+  (src.prediction[0] as Float64Array).fill(NaN, 50, 80);
+  (src.prediction[1] as Float64Array).fill(NaN, 50, 80);
   const d = buildViewDataFrom(src, 1000);
   const json = JSON.parse(JSON.stringify(d));
   assert.equal(json.error.maxAbs[60], null);

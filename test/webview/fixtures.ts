@@ -2,7 +2,7 @@
 // and encoded in-process, and the messages built from the .wsindy bytes exactly as the host and the
 // worker do (buildModelInfo from the header, buildModelViewData from the whole file). When the engine
 // cannot run (mid-development), hand-made data stand in and the run says so.
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { ModelInfo, ModelViewData } from '../../src/protocol/webview';
 import { serializeError } from '../../src/core/errors';
@@ -23,7 +23,8 @@ export interface Fixtures {
   kind: 'engine' | 'handmade';
   lorenz: ViewFixture;
   pod: ViewFixture;
-  badFile: { code: string; message: string };
+  /** Error messages as the host posts them for bad files: truncated, newer version, corrupted, not a model. */
+  badFiles: { label: string; code: string; message: string }[];
   /** Why the engine could not be used (kind 'handmade'). */
   reason?: string;
 }
@@ -39,16 +40,30 @@ export function fixtureFromBytes(bytes: Uint8Array, fileName: string, maxPoints:
   return { info: buildModelInfo(readWsindyHeader(bytes), fileName), data: buildModelViewData(bytes, maxPoints), bytes };
 }
 
-/** The message the host posts for a file it cannot read: here a real truncated file. */
-export function badFileMessage(bytes: Uint8Array): { code: string; message: string } {
+/** What the host posts for a file it cannot read (`<name>: <FormatError message>`), from real damaged bytes. */
+export function badFileMessage(label: string, bytes: Uint8Array, fileName = 'lorenz.wsindy'): { label: string; code: string; message: string } {
   try {
-    readWsindyHeader(bytes.subarray(0, Math.floor(bytes.length / 3)));
-    buildModelViewData(bytes.subarray(0, Math.floor(bytes.length / 3)), 100);
-    return { code: 'E_TEST', message: 'a truncated file was accepted' };
+    readWsindyHeader(bytes);
+    buildModelViewData(bytes, 100);
+    return { label, code: 'E_TEST', message: `${label}: the damaged file was accepted` };
   } catch (e) {
     const s = serializeError(e);
-    return { code: s.code, message: s.message };
+    return { label, code: s.code, message: `${fileName}: ${s.message}` };
   }
+}
+
+function damaged(bytes: Uint8Array, repo: string): { label: string; code: string; message: string }[] {
+  const newer = bytes.slice();
+  newer[8] = 0xff;
+  newer[9] = 0xff;
+  const flipped = bytes.slice();
+  flipped[Math.floor(bytes.length / 2)] ^= 0x5a;
+  return [
+    badFileMessage('truncated', bytes.subarray(0, Math.floor(bytes.length / 3))),
+    badFileMessage('newer version', newer),
+    badFileMessage('corrupted', flipped),
+    badFileMessage('not a model', readFileSync(join(repo, 'samples', 'lorenz.csv')).subarray(0, 4096)),
+  ];
 }
 
 /** `repo`: the project root (passed in: this module is loaded both as CJS and as ESM). */
@@ -59,14 +74,14 @@ export async function makeFixtures(repo: string, maxPoints: number): Promise<Fix
     const waveBytes = await compressSample(repo, 'wave_rows.csv');
     const pod = fixtureFromBytes(waveBytes, 'wave_rows.wsindy', maxPoints);
     if (!pod.data.spectrum) throw new Error('wave_rows.csv was compressed without POD; the spectrum needs a POD model');
-    return { kind: 'engine', lorenz, pod, badFile: badFileMessage(lorenzBytes) };
+    return { kind: 'engine', lorenz, pod, badFiles: damaged(lorenzBytes, repo) };
   } catch (e) {
     return {
       kind: 'handmade',
       reason: e instanceof Error ? `${e.message}` : String(e),
       lorenz: handmadeLorenz(maxPoints),
       pod: handmadePod(maxPoints),
-      badFile: { code: 'E_FORMAT', message: `${basename('lorenz.wsindy')}: truncated at byte 1200 (section 'model' needs 4000 bytes)` },
+      badFiles: [{ label: 'truncated', code: 'E_FORMAT', message: `${basename('lorenz.wsindy')}: truncated at byte 1200 (section 'model' needs 4000 bytes)` }],
     };
   }
 }

@@ -41,6 +41,14 @@ function finish(extraFailed = 0) {
 
 // ---- page theme: the CSS variables and body class VS Code would set (a subset of Light/Dark Modern) ----
 const THEMES = {
+  hc: {
+    bodyClass: 'vscode-high-contrast',
+    vars: {
+      '--vscode-font-family': 'system-ui, sans-serif', '--vscode-editor-background': '#000000', '--vscode-editor-foreground': '#ffffff',
+      '--vscode-foreground': '#ffffff', '--vscode-contrastBorder': '#6fc3df', '--vscode-focusBorder': '#f38518', '--vscode-button-background': '#000000',
+      '--vscode-button-foreground': '#ffffff', '--vscode-button-border': '#6fc3df', '--vscode-charts-blue': '#3794ff', '--vscode-charts-red': '#f48771',
+    },
+  },
   light: {
     bodyClass: 'vscode-light',
     vars: {
@@ -350,17 +358,36 @@ async function main() {
     await again.page.close();
   });
 
-  await test('a bad file shows the error page with the reason, never a blank view', async () => {
-    const bad = await openView({ theme: 'light', host: async (msg, send) => {
-      if (msg.type === 'ready') await send({ type: 'error', scope: 'file', ...fx.badFile });
-    } });
-    await bad.page.waitForSelector('#error-page', { timeout: 10_000 });
-    const t = await bad.page.$eval('#error-page', (e) => e.textContent);
-    assert(t.includes(fx.badFile.message), `error page lacks the reason: ${t}`);
-    assert(t.includes('cannot be opened'), 'error page lacks its title');
-    assert((await cspOf(bad.page)).length === 0, 'CSP violation on the error page');
-    if (screenshots) await bad.page.screenshot({ path: join(shotDir(), 'model-view-error.png') });
-    await bad.page.close();
+  for (const bad of fx.badFiles) {
+    await test(`a bad file (${bad.label}) shows the error page with the reason, never a blank view`, async () => {
+      assert(bad.code !== 'E_TEST', bad.message);
+      const p = await openView({ theme: 'light', host: async (msg, send) => {
+        if (msg.type === 'ready') await send({ type: 'error', scope: 'file', code: bad.code, message: bad.message });
+      } });
+      await p.page.waitForSelector('#error-page', { timeout: 10_000 });
+      const t = await p.page.$eval('#error-page', (e) => e.textContent);
+      assert(t.includes(bad.message), `error page lacks the reason: ${t}`);
+      assert(t.includes('cannot be opened'), 'error page lacks its title');
+      assert((await cspOf(p.page)).length === 0, 'CSP violation on the error page');
+      if (screenshots && bad.label === 'truncated') await p.page.screenshot({ path: join(shotDir(), 'model-view-error.png') });
+      await p.page.close();
+    });
+  }
+
+  await test('before any message the page says it is loading (not blank)', async () => {
+    const p = await openView({ theme: 'light', host: async () => {} });
+    const t = await p.page.$eval('#root', (e) => e.textContent);
+    assert(/Loading/.test(t), `initial page: ${t}`);
+    await p.page.close();
+  });
+
+  await test('high-contrast theme: plots follow (black background, no CSP violation)', async () => {
+    const p = await openView({ theme: 'hc', host: serveModel(fx.lorenz) });
+    await waitPlots(p.page);
+    const bg = await p.page.$eval('#chart-phase svg', (s) => getComputedStyle(s).backgroundColor);
+    assert(bg === 'rgb(0, 0, 0)', `hc background ${bg}`);
+    assert((await cspOf(p.page)).length === 0 && p.errors.length === 0, 'errors in high contrast');
+    await p.page.close();
   });
 
   await test('plot failure keeps the equations and offers Retry', async () => {
