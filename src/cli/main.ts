@@ -1,0 +1,138 @@
+// `wsindy` command line: compress | reconstruct | info, over the same engine as the extension.
+// Exit code 0 on success; on failure one line on stderr (no stack trace) and exit code 1 (2 for usage).
+import { parseArgs } from 'node:util';
+import { existsSync } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
+import { compressFile, reconstructFile, describeModelFile } from '../core/api';
+import { resolveCompressOptions } from '../core/optionsResolve';
+import { OptionError, WsindyError } from '../core/errors';
+import type { ProgressEvent } from '../core/progress';
+
+const USAGE = `Usage:
+  wsindy compress <file.csv> [-o model.wsindy] [--tolerance T | --abs-error E | --model-only]
+                  [--degree D] [--threshold T|auto] [--rank R|auto] [--energy F] [--trig]
+                  [--layout auto|rows|columns] [--time-column NAME] [--dt X] [--streaming]
+                  [--force] [--json] [--quiet]
+  wsindy reconstruct <model.wsindy> [-o out.csv] [--force] [--json] [--quiet]
+  wsindy info <model.wsindy> [--json]`;
+
+class UsageError extends Error {}
+
+function progressPrinter(quiet: boolean): (e: ProgressEvent) => void {
+  if (quiet || !process.stderr.isTTY) return () => undefined;
+  let last = '';
+  return (e) => {
+    const line = `${e.phase} ${Math.round(e.fraction * 100)}%`;
+    if (line !== last) process.stderr.write(`\r${line.padEnd(24)}`);
+    last = line;
+  };
+}
+
+function refuseOverwrite(path: string, force: boolean): void {
+  if (!force && existsSync(path)) throw new OptionError(`${path} exists; pass --force to overwrite it`);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      output: { type: 'string', short: 'o' },
+      tolerance: { type: 'string' },
+      'abs-error': { type: 'string' },
+      'model-only': { type: 'boolean' },
+      degree: { type: 'string' },
+      threshold: { type: 'string' },
+      rank: { type: 'string' },
+      energy: { type: 'string' },
+      trig: { type: 'boolean' },
+      layout: { type: 'string' },
+      'time-column': { type: 'string' },
+      dt: { type: 'string' },
+      streaming: { type: 'boolean' },
+      force: { type: 'boolean', short: 'f' },
+      json: { type: 'boolean' },
+      quiet: { type: 'boolean', short: 'q' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, input, ...extra] = positionals;
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  if (!command || !input || extra.length > 0) throw new UsageError(command ? `expected one input file after '${command}'` : 'missing command');
+  const progress = progressPrinter(Boolean(values.quiet || values.json));
+  const endProgress = (): void => {
+    if (!values.quiet && !values.json && process.stderr.isTTY) process.stderr.write('\r'.padEnd(26) + '\r');
+  };
+
+  switch (command) {
+    case 'compress': {
+      const options = resolveCompressOptions({
+        tolerance: values.tolerance,
+        absError: values['abs-error'],
+        mode: values['model-only'] ? 'model-only' : undefined,
+        degree: values.degree,
+        threshold: values.threshold,
+        rank: values.rank,
+        energy: values.energy,
+        trig: values.trig,
+        layout: values.layout,
+        timeColumn: values['time-column'],
+        dt: values.dt,
+        streaming: values.streaming,
+      });
+      if (values['model-only'] && (values.tolerance || values['abs-error'])) throw new OptionError('--model-only stores no residual: drop --tolerance/--abs-error');
+      const out = values.output ?? join(dirname(input), basename(input, extname(input)) + '.wsindy');
+      refuseOverwrite(out, Boolean(values.force));
+      const s = await compressFile(input, out, options, progress);
+      endProgress();
+      if (values.json) {
+        console.log(JSON.stringify(s, null, 2));
+      } else if (!values.quiet) {
+        console.log(`${s.outPath}: ${s.n} variables × ${s.m} steps, ${s.pod ? `POD rank ${s.rank}` : 'no POD'}`);
+        for (const eq of s.equations) console.log(`  ${eq}`);
+        const bound = s.bound === null ? 'model-only' : `bound ${fmt(s.bound)}`;
+        console.log(`ratio ${s.ratioVsCsv.toFixed(1)}× vs CSV, ${s.ratioVsFloat64.toFixed(1)}× vs float64; max error ${fmt(s.maxError)} (${bound})`);
+      }
+      return;
+    }
+    case 'reconstruct': {
+      const out = values.output ?? join(dirname(input), basename(input, extname(input)) + '.reconstructed.csv');
+      refuseOverwrite(out, Boolean(values.force));
+      const s = await reconstructFile(input, out, progress);
+      endProgress();
+      if (values.json) console.log(JSON.stringify(s, null, 2));
+      else if (!values.quiet) console.log(`${s.outPath}: ${s.n} variables × ${s.m} steps, ${s.bytesWritten} bytes`);
+      return;
+    }
+    case 'info': {
+      const info = await describeModelFile(input);
+      if (values.json) console.log(JSON.stringify(info, null, 2));
+      else console.log(info.text);
+      return;
+    }
+    default:
+      throw new UsageError(`unknown command '${command}'`);
+  }
+}
+
+function fmt(x: number): string {
+  return Number(x.toPrecision(3)).toString();
+}
+
+main(process.argv.slice(2)).then(
+  () => process.exit(0),
+  (err: unknown) => {
+    if (process.stderr.isTTY) process.stderr.write('\r'.padEnd(26) + '\r');
+    if (err instanceof UsageError || (err instanceof Error && err.name === 'TypeError' && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))) {
+      process.stderr.write(`wsindy: ${err.message}\n${USAGE}\n`);
+      process.exit(2);
+    }
+    const message = err instanceof WsindyError ? err.message : `internal error: ${err instanceof Error ? err.message : String(err)}`;
+    process.stderr.write(`wsindy: ${message}\n`);
+    if (process.env.WSINDY_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    process.exit(1);
+  },
+);
