@@ -32,6 +32,8 @@ export interface IdentifyResult {
 
 /** Most variables for which the equations are fitted on the variables themselves (when full rank). */
 export const MAX_DIRECT_VARIABLES = 10;
+/** Largest library the regression is asked to handle (its cost grows like J³ per equation). */
+export const MAX_LIBRARY_COLUMNS = 200;
 /** Fewest time steps a fit is attempted on. */
 export const MIN_STEPS = 16;
 
@@ -70,7 +72,14 @@ export function identify(
   const r = states.length;
 
   progress({ phase: 'identify', fraction: 0, message: 'library' });
-  const library: LibrarySpec = { degree: opts.degree, constant: true, trigFrequencies: opts.trig ? [1] : [] };
+  // With many POD coordinates a full degree-d library explodes (r = 20, d = 3: 1771 columns); lower
+  // the degree until it fits, and say so. The returned library spec records the degree used.
+  let degree = opts.degree;
+  while (degree > 1 && libraryColumns(r, degree, opts.trig) > MAX_LIBRARY_COLUMNS) degree--;
+  if (degree < opts.degree) {
+    progress({ phase: 'identify', fraction: 0, message: `degree lowered from ${opts.degree} to ${degree}: ${r} coordinates` });
+  }
+  const library: LibrarySpec = { degree, constant: true, trigFrequencies: opts.trig ? [1] : [] };
   const { terms, names: termNames } = buildLibrary(library, stateNames);
   const J = terms.length;
 
@@ -121,6 +130,14 @@ export function identify(
     },
     states,
   };
+}
+
+/** Columns of a library with constant, all monomials up to `degree` in r variables, and sin/cos. */
+export function libraryColumns(r: number, degree: number, trig: boolean): number {
+  // C(r + d, d) monomials of total degree ≤ d.
+  let c = 1;
+  for (let i = 1; i <= degree; i++) c = (c * (r + i)) / i;
+  return Math.round(c) + (trig ? 2 * r : 0);
 }
 
 /** Π s_i^{p_i} for a monomial (1 for trigonometric terms, which are never scaled). */
