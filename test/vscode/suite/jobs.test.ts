@@ -1,0 +1,197 @@
+// Compress and reconstruct through the real extension (worker threads, progress notifications,
+// settings), and the failure paths: cancel, bad input, a killed worker, a timeout, bad settings,
+// two jobs on one output.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { MAGIC, readContainer } from '../../../src/core/codec/container';
+import type { JobOutcome } from '../../../src/extension/jobs';
+import { getApi, leftovers, lorenzCsv, readCsv, tempFolder, waitFor, writeFile } from './helpers';
+
+function done<K extends 'compress' | 'reconstruct'>(o: JobOutcome, kind: K): Extract<JobOutcome, { status: 'done'; kind: K }> {
+  if (o.status !== 'done') assert.fail(`expected ${kind} to succeed, got ${o.status}: ${JSON.stringify('error' in o ? o.error : 'reason' in o ? o.reason : '')}`);
+  assert.equal(o.kind, kind);
+  return o as Extract<JobOutcome, { status: 'done'; kind: K }>;
+}
+
+/** A CSV big enough that a job is still running a moment after it starts. */
+let bigCsvText: string | undefined;
+function bigCsv(dir: string): vscode.Uri {
+  bigCsvText ??= lorenzCsv(150_000, 0.002);
+  return writeFile(join(dir, 'big.csv'), bigCsvText);
+}
+
+async function configure(key: string, value: unknown): Promise<void> {
+  await vscode.workspace.getConfiguration('wsindy').update(key, value, vscode.ConfigurationTarget.Global);
+}
+
+suite('jobs', () => {
+  teardown(async () => {
+    for (const k of ['degree', 'worker.timeoutMinutes', 'tolerance']) await configure(k, undefined);
+  });
+
+  test('compress a CSV: the .wsindy exists, decodes and reports ratio and max error', async () => {
+    const api = await getApi();
+    const dir = tempFolder('compress');
+    const csv = writeFile(join(dir, 'lorenz.csv'), lorenzCsv(3000));
+    const o = done(await api.compress(csv), 'compress');
+    const out = join(dir, 'lorenz.wsindy');
+    assert.equal(o.output.fsPath, out);
+    const bytes = new Uint8Array(readFileSync(out));
+    assert.deepEqual(bytes.subarray(0, MAGIC.length), MAGIC);
+    const { sections } = readContainer(bytes);
+    assert.ok(sections.has('HEAD') && sections.has('MODL'), 'header and model sections');
+    assert.equal(o.summary.fileBytes, bytes.length);
+    assert.ok(o.summary.ratioVsCsv > 1, `ratio ${o.summary.ratioVsCsv}`);
+    assert.equal(o.summary.n, 3);
+    assert.equal(o.summary.m, 3000);
+    assert.ok(o.summary.bound !== null && o.summary.maxError <= o.summary.bound);
+    assert.deepEqual(leftovers(dir), []);
+  });
+
+  test('reconstruct: same header, every value within the bound', async () => {
+    const api = await getApi();
+    const dir = tempFolder('reconstruct');
+    const text = lorenzCsv(2000);
+    const csv = writeFile(join(dir, 'orbit.csv'), text);
+    const c = done(await api.compress(csv), 'compress');
+    const r = done(await api.reconstruct(c.output), 'reconstruct');
+    assert.equal(basename(r.output.fsPath), 'orbit.reconstructed.csv');
+    const a = readCsv(csv.fsPath);
+    const b = readCsv(r.output.fsPath);
+    assert.deepEqual(b.header, a.header);
+    assert.equal(b.rows.length, a.rows.length);
+    const bound = c.summary.bound;
+    assert.ok(bound !== null);
+    let worst = 0;
+    for (let i = 0; i < a.rows.length; i++) for (let j = 1; j < a.header.length; j++) worst = Math.max(worst, Math.abs(a.rows[i][j] - b.rows[i][j]));
+    assert.ok(worst <= bound * (1 + 1e-9) + 1e-12, `max error ${worst} > bound ${bound}`);
+    assert.equal(r.summary.n, 3);
+    assert.equal(r.summary.m, 2000);
+  });
+
+  test('the compress command runs one job per selected CSV', async () => {
+    await getApi();
+    const dir = tempFolder('multi');
+    const a = writeFile(join(dir, 'a.csv'), lorenzCsv(800));
+    const b = writeFile(join(dir, 'B.CSV'), lorenzCsv(800, 0.01, [1, 1, 1]));
+    const outcomes = await vscode.commands.executeCommand<JobOutcome[]>('wsindy.compress', a, [a, b]);
+    assert.equal(outcomes.length, 2);
+    for (const o of outcomes) done(o, 'compress');
+    assert.ok(existsSync(join(dir, 'a.wsindy')) && existsSync(join(dir, 'B.wsindy')));
+  });
+
+  test('cancel stops the worker within a second and leaves no file', async () => {
+    const api = await getApi();
+    const dir = tempFolder('cancel');
+    const csv = bigCsv(dir);
+    const cts = new vscode.CancellationTokenSource();
+    const job = api.compress(csv, { token: cts.token });
+    await waitFor('the worker to start', () => api.client.running().length > 0);
+    await new Promise((r) => setTimeout(r, 150));
+    const t0 = Date.now();
+    cts.cancel();
+    const o = await job;
+    assert.equal(o.status, 'cancelled');
+    assert.ok(Date.now() - t0 < 1000, `cancel took ${Date.now() - t0} ms`);
+    assert.deepEqual(api.client.running(), []);
+    assert.deepEqual(readdirSync(dir), ['big.csv']);
+  });
+
+  test('a bad CSV fails with the line in the message and leaves no file', async () => {
+    const api = await getApi();
+    const dir = tempFolder('bad');
+    const rows = lorenzCsv(200).split('\n');
+    rows[57] = rows[57].replace(/,[^,]+,/, ',abc,');
+    const csv = writeFile(join(dir, 'bad.csv'), rows.join('\n'));
+    const o = await api.compress(csv);
+    assert.equal(o.status, 'failed');
+    assert.ok(o.status === 'failed');
+    assert.equal(o.error.code, 'E_INPUT');
+    assert.match(o.error.message, /:58\b/);
+    assert.deepEqual(readdirSync(dir), ['bad.csv']);
+  });
+
+  test('a killed worker is reported, nothing is half-written, and the next job works', async () => {
+    const api = await getApi();
+    const dir = tempFolder('crash');
+    const csv = bigCsv(dir);
+    const job = api.compress(csv);
+    const running = await waitFor('the worker to start', () => api.client.running()[0]);
+    await new Promise((r) => setTimeout(r, 100));
+    await running.worker.terminate(); // from outside the client: an unexpected exit
+    const o = await job;
+    assert.equal(o.status, 'failed');
+    assert.ok(o.status === 'failed');
+    assert.equal(o.error.code, 'E_WORKER_CRASH');
+    assert.match(o.error.message, /worker stopped unexpectedly/);
+    assert.deepEqual(readdirSync(dir), ['big.csv']);
+    const small = writeFile(join(dir, 'small.csv'), lorenzCsv(500));
+    done(await api.compress(small), 'compress');
+    assert.ok(existsSync(join(dir, 'small.wsindy')));
+  });
+
+  test('a job over wsindy.worker.timeoutMinutes is stopped and leaves no file', async () => {
+    const api = await getApi();
+    const dir = tempFolder('timeout');
+    const csv = bigCsv(dir);
+    await configure('worker.timeoutMinutes', 0.3 / 60);
+    const o = await api.compress(csv);
+    assert.equal(o.status, 'failed');
+    assert.ok(o.status === 'failed');
+    assert.equal(o.error.code, 'E_TIMEOUT');
+    assert.deepEqual(readdirSync(dir), ['big.csv']);
+  });
+
+  test('two compressions to the same output: the second is refused', async () => {
+    const api = await getApi();
+    const dir = tempFolder('same');
+    const csv = bigCsv(dir);
+    const first = api.compress(csv, { overwrite: true });
+    await waitFor('the first job to start', () => api.client.running().length > 0);
+    const second = await api.compress(csv, { overwrite: true });
+    assert.equal(second.status, 'skipped');
+    assert.ok(second.status === 'skipped');
+    assert.match(second.reason, /already being written/);
+    done(await first, 'compress');
+    assert.deepEqual(leftovers(dir), []);
+  });
+
+  test('an invalid setting gets a clear message and no job starts', async () => {
+    const api = await getApi();
+    const dir = tempFolder('setting');
+    const csv = writeFile(join(dir, 'x.csv'), lorenzCsv(300));
+    await configure('degree', 9);
+    const o = await api.compress(csv);
+    assert.equal(o.status, 'failed');
+    assert.ok(o.status === 'failed');
+    assert.equal(o.error.code, 'E_OPTION');
+    assert.match(o.error.message, /^Invalid setting wsindy\.degree: must be an integer from 1 to 5, got 9$/);
+    assert.deepEqual(readdirSync(dir), ['x.csv']);
+  });
+
+  test('settings reach the engine (model-only writes a smaller file than error-bounded)', async () => {
+    const api = await getApi();
+    const dir = tempFolder('modes');
+    const text = lorenzCsv(2000);
+    const a = writeFile(join(dir, 'a.csv'), text);
+    const b = writeFile(join(dir, 'b.csv'), text);
+    const bounded = done(await api.compress(a), 'compress');
+    const modelOnly = done(await api.compress(b, { options: { mode: 'model-only' } }), 'compress');
+    assert.equal(modelOnly.summary.mode, 'model-only');
+    assert.equal(modelOnly.summary.bound, null);
+    assert.ok(statSync(modelOnly.output.fsPath).size < statSync(bounded.output.fsPath).size);
+  });
+
+  test('a failed job keeps the previous output untouched', async () => {
+    const api = await getApi();
+    const dir = tempFolder('keep');
+    const csv = writeFile(join(dir, 'k.csv'), 't,x\n0,1\n1,oops\n');
+    writeFileSync(join(dir, 'k.wsindy'), 'previous');
+    const o = await api.compress(csv, { overwrite: true });
+    assert.equal(o.status, 'failed');
+    assert.equal(readFileSync(join(dir, 'k.wsindy'), 'utf8'), 'previous');
+    assert.deepEqual(leftovers(dir), []);
+  });
+});
