@@ -434,6 +434,9 @@ async function main() {
     assert(saved.ok && !('path' in saved.message), 'extra fields leaked through validation');
   });
 
+  const { providerTests } = await import('./provider.mjs');
+  await providerTests(test, assert, { repo, fx });
+
   if (screenshots) {
     await test('screenshots (light)', async () => {
       const p = await openView({ theme: 'light', host: serveModel(fx.lorenz) });
