@@ -1,9 +1,10 @@
-// Flat config: typescript-eslint recommended rules over all TypeScript sources.
+// Flat config: typescript-eslint recommended rules over all sources; Node globals for scripts.
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'dist-test/**', 'dist-vsix/**', 'media/**', '.vscode-test/**', 'bench/data/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'dist-test/**', 'dist-vsix/**', 'media/**', '.vscode-test/**', 'bench/data/**', 'samples/out/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -15,7 +16,13 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.mjs', '**/*.js'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', require: 'readonly', module: 'writable', __dirname: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', URL: 'readonly', window: 'readonly', document: 'readonly' } },
+    files: ['**/*.mjs', '**/*.js', '**/*.cjs'],
+    languageOptions: { globals: { ...globals.node, ...globals.browser } },
+  },
+  {
+    // Plain CommonJS scripts (the VS Code test harness runs them with node directly).
+    files: ['**/*.js', '**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );
