@@ -40,7 +40,7 @@ export interface ViewSource {
 }
 
 /** Cap on (plotted variables × points) so a file with thousands of variables stays small to post. */
-const VARIABLE_POINT_BUDGET = 200_000;
+const VARIABLE_POINT_BUDGET = 100_000;
 
 const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
 /** JSON turns NaN into null anyway; doing it here keeps the type honest for the page. */

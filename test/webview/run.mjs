@@ -374,6 +374,17 @@ async function main() {
     });
   }
 
+  await test('equations render within 1 s of navigation (header message posted on ready)', async () => {
+    const p = await openView({ theme: 'light', host: async (msg, send) => {
+      if (msg.type === 'ready') await send({ type: 'model', info: fx.lorenz.info });
+    } });
+    await p.page.waitForSelector('.equation .katex', { timeout: 10_000 });
+    const ms = await p.page.evaluate(() => performance.now());
+    console.log(`      equations visible ${Math.round(ms)} ms after navigation start`);
+    assert(ms < 1000, `equations took ${Math.round(ms)} ms`);
+    await p.page.close();
+  });
+
   await test('before any message the page says it is loading (not blank)', async () => {
     const p = await openView({ theme: 'light', host: async () => {} });
     const t = await p.page.$eval('#root', (e) => e.textContent);
