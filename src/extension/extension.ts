@@ -4,6 +4,7 @@ import { Log } from './log';
 import { WorkerClient } from './workerClient';
 import { Jobs, type CompressRunOptions, type JobOutcome, type JobRunOptions } from './jobs';
 import { registerCommands } from './commands';
+import { registerModelView } from './modelView/provider';
 
 /** What `activate` returns: the same jobs the commands run, without the file pickers. */
 export interface WsindyApi {
@@ -18,6 +19,11 @@ export function activate(context: vscode.ExtensionContext): WsindyApi {
   const client = new WorkerClient(vscode.Uri.joinPath(context.extensionUri, 'dist', 'worker.js').fsPath, (line) => log.info(line));
   const jobs = new Jobs(client, log);
   context.subscriptions.push(log, client, ...registerCommands(jobs));
+  context.subscriptions.push(
+    registerModelView(context, (modelPath, maxPoints) => client.viewData(modelPath, maxPoints), {
+      log: (level, line) => (level === 'error' ? log.error(`[model view] ${line}`) : log.info(`[model view] ${line}`)),
+    }),
+  );
   log.info(`Weak-SINDy ${String((context.extension.packageJSON as { version?: unknown }).version)} activated (VS Code ${vscode.version})`);
   return {
     client,

@@ -119,7 +119,3 @@ export function readJobLimits(uri?: vscode.Uri): JobLimits {
   };
 }
 
-/** Significant digits of coefficients in the model view (wsindy.view.significantDigits). */
-export function readSignificantDigits(uri?: vscode.Uri): number {
-  return numberSetting(vscode.workspace.getConfiguration(SECTION, uri), 'view.significantDigits', 1, 15, true);
-}

@@ -1,7 +1,10 @@
 // The model view's data job: decode a .wsindy file and downsample what the view plots.
+import { readFile } from 'node:fs/promises';
 import type { ModelViewData } from '../protocol/webview';
-import { WsindyError } from '../core/errors';
+import type { ProgressSink } from '../core/progress';
+import { buildModelViewData } from '../core/viewData';
 
-export async function runViewData(_modelPath: string, _maxPoints: number): Promise<ModelViewData> {
-  throw new WsindyError('E_UNAVAILABLE', 'The model view data job is not available in this build.');
+export async function runViewData(modelPath: string, maxPoints: number, progress?: ProgressSink): Promise<ModelViewData> {
+  const bytes = new Uint8Array(await readFile(modelPath));
+  return buildModelViewData(bytes, maxPoints, progress);
 }

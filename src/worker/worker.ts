@@ -36,7 +36,7 @@ export async function runJob(req: WorkerRequest, progress: ProgressSink): Promis
     case 'reconstruct':
       return { kind: 'reconstruct', summary: await reconstructFile(req.modelPath, req.outPath, progress) };
     case 'viewData':
-      return { kind: 'viewData', data: await runViewData(req.modelPath, req.maxPoints) };
+      return { kind: 'viewData', data: await runViewData(req.modelPath, req.maxPoints, progress) };
     default: {
       const unknown: { kind?: unknown } = req;
       throw new WsindyError('E_PROTOCOL', `Unknown job kind ${JSON.stringify(unknown.kind)}`);

@@ -132,7 +132,7 @@ suite('contributions', () => {
       timeColumn: '',
     };
     for (const [k, v] of Object.entries(expect)) assert.deepEqual(cfg.inspect(k)?.defaultValue, v, `wsindy.${k}`);
-    for (const k of ['maxFileSizeMB', 'view.significantDigits']) assert.ok(cfg.inspect(k)?.defaultValue !== undefined, `wsindy.${k} declared`);
+    for (const k of ['maxFileSizeMB', 'significantDigits', 'plotPoints', 'worker.maxMemoryMB', 'worker.timeoutMinutes']) assert.ok(cfg.inspect(k)?.defaultValue !== undefined, `wsindy.${k} declared`);
     for (const [k, p] of Object.entries(props)) assert.ok((p.markdownDescription ?? p.description ?? '').length > 20, `${k} documented`);
   });
 
