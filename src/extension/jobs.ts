@@ -29,6 +29,8 @@ export interface JobRunOptions {
   overwrite?: boolean;
   /** Extra cancellation source (besides the notification's Cancel button). */
   token?: vscode.CancellationToken;
+  /** Called with every progress event the worker posts (after the notification is updated). */
+  onProgress?: (event: ProgressEvent) => void;
 }
 
 export interface CompressRunOptions extends JobRunOptions {
@@ -223,6 +225,7 @@ export class Jobs {
               const label = PHASE_LABELS[e.phase] ?? e.phase;
               const pct = e.phase === 'read' ? ` ${Math.round(e.fraction * 100)}%` : '';
               progress.report({ increment, message: e.message ? `${label}${pct}: ${e.message}` : `${label}${pct}…` });
+              run.onProgress?.(e);
             });
           } finally {
             for (const s of subs) s.dispose();

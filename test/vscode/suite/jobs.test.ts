@@ -7,6 +7,7 @@ import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from '
 import { basename, join } from 'node:path';
 import { MAGIC, readContainer } from '../../../src/core/codec/container';
 import type { JobOutcome } from '../../../src/extension/jobs';
+import type { ProgressEvent } from '../../../src/core/progress';
 import { getApi, leftovers, lorenzCsv, readCsv, tempFolder, waitFor, writeFile } from './helpers';
 
 function done<K extends 'compress' | 'reconstruct'>(o: JobOutcome, kind: K): Extract<JobOutcome, { status: 'done'; kind: K }> {
@@ -193,5 +194,67 @@ suite('jobs', () => {
     assert.equal(o.status, 'failed');
     assert.equal(readFileSync(join(dir, 'k.wsindy'), 'utf8'), 'previous');
     assert.deepEqual(leftovers(dir), []);
+  });
+});
+
+suite('progress and cancel by phase', () => {
+  test('progress arrives phase by phase, in engine order, with fractions in [0, 1]', async () => {
+    const api = await getApi();
+    const dir = tempFolder('progress');
+    const csv = bigCsv(dir);
+    const events: ProgressEvent[] = [];
+    done(await api.compress(csv, { onProgress: (e) => events.push(e) }), 'compress');
+    const order: ProgressEvent['phase'][] = ['read', 'pod', 'identify', 'code', 'write'];
+    const phases = [...new Set(events.map((e) => e.phase))];
+    assert.ok(phases.includes('read') && phases.includes('identify') && phases.includes('write'), `phases ${phases.join(',')}`);
+    assert.deepEqual(phases, order.filter((p) => phases.includes(p)), `phases out of order: ${phases.join(',')}`);
+    for (const e of events) assert.ok(e.fraction >= 0 && e.fraction <= 1, `fraction ${e.fraction}`);
+    const reads = events.filter((e) => e.phase === 'read').map((e) => e.fraction);
+    assert.ok(reads.length >= 2 && reads[reads.length - 1] === 1, `reading reports increments up to 1 (${reads.join(', ')})`);
+    for (let i = 1; i < reads.length; i++) assert.ok(reads[i] >= reads[i - 1], 'reading fraction never goes back');
+  });
+
+  for (const phase of ['read', 'identify', 'code'] as const) {
+    test(`cancel during "${phase}" leaves no file`, async () => {
+      const api = await getApi();
+      const dir = tempFolder(`cancel-${phase}`);
+      const csv = bigCsv(dir);
+      const cts = new vscode.CancellationTokenSource();
+      let at = 0;
+      const o = await api.compress(csv, {
+        token: cts.token,
+        onProgress: (e) => {
+          if (e.phase === phase && !at) {
+            at = Date.now();
+            cts.cancel();
+          }
+        },
+      });
+      assert.ok(at > 0, `the engine reported phase ${phase}`);
+      assert.equal(o.status, 'cancelled');
+      assert.ok(Date.now() - at < 1000, `stopped ${Date.now() - at} ms after cancel`);
+      assert.deepEqual(readdirSync(dir), ['big.csv']);
+    });
+  }
+
+  test('cancel during reconstruction leaves no CSV', async () => {
+    const api = await getApi();
+    const dir = tempFolder('cancel-rec');
+    const csv = bigCsv(dir);
+    const c = done(await api.compress(csv), 'compress');
+    const cts = new vscode.CancellationTokenSource();
+    let at = 0;
+    const o = await api.reconstruct(c.output, {
+      token: cts.token,
+      onProgress: () => {
+        if (!at) {
+          at = Date.now();
+          cts.cancel();
+        }
+      },
+    });
+    assert.ok(at > 0);
+    assert.equal(o.status, 'cancelled');
+    assert.deepEqual(readdirSync(dir).sort(), ['big.csv', 'big.wsindy']);
   });
 });
