@@ -20,7 +20,7 @@ import type { Dataset, Delimiter, SourceFormat } from './dataset';
 import { defaultNames } from './dataset';
 import { CancelledError, InputError, OptionError } from './errors';
 import type { ProgressSink } from './progress';
-import { isNonFiniteWord, parseDecimal, scanNumber, scanState } from './numberText';
+import { decimalToDouble, isNonFiniteWord, latin1, longDivide, parseDecimal, scanNumber, scanState } from './numberText';
 import {
   CR,
   LF,
@@ -58,7 +58,13 @@ export interface ReadCsvOptions {
 const CHUNK = 4 << 20;
 // Local alias: reading an imported binding goes through a module getter on every cell (seen in --cpu-prof).
 const scan = scanState;
+const scanNum = scanNumber;
+const toDouble = decimalToDouble;
+const longDiv = longDivide;
+const latin1Text = latin1;
 const DETECT_BYTES = 64 * 1024;
+const POW10 = new Float64Array(23);
+for (let i = 0, x = 1; i < 23; i++, x *= 10) POW10[i] = x; // exact
 
 class CsvEngine {
   readonly file: string;
@@ -206,11 +212,20 @@ class CsvEngine {
   private feedCols(b: Uint8Array, p: number, end: number, eof: boolean): number {
     const n = this.ncol;
     const D = this.delim;
-    const cols = this.cols;
+    let cols = this.cols;
     const tc = this.tc;
     let row = this.nrows;
     let line = this.line;
+    // Rows that end before the last LF in [p, end) take the fast loop: every scan stops at that LF at the latest.
+    const safeEnd = b.lastIndexOf(LF, end - 1);
     while (p < end) {
+      if (p < safeEnd && row < this.cap) {
+        const done = fastCols(b, p, safeEnd, cols, n, D, tc, this.trailing, row, this.cap);
+        row += done;
+        line += done;
+        p = fast.p;
+        if (p >= end) break;
+      }
       const c0 = b[p];
       if (c0 === LF) {
         p++;
@@ -225,9 +240,10 @@ class CsvEngine {
       if (row === this.cap) {
         this.line = line;
         this.growCols();
+        cols = this.cols;
       }
       for (let j = 0; j < n; j++) {
-        let v = scanNumber(b, p, end);
+        let v = scanNum(b, p, end);
         let q = scan.end;
         let t = q < end ? b[q] : LF;
         if (v - v !== 0 || (t !== D && t !== LF && t !== CR)) {
@@ -291,7 +307,7 @@ class CsvEngine {
       let arr = new Float64Array(m >= 0 ? m : 1024);
       let j = 0;
       for (;;) {
-        let v = scanNumber(b, p, end);
+        let v = scanNum(b, p, end);
         let q = scan.end;
         let t = q < end ? b[q] : LF;
         if (v - v !== 0 || (t !== D && t !== LF && t !== CR)) {
@@ -479,6 +495,125 @@ class CsvEngine {
     };
     return { names, series, time, source };
   }
+}
+
+/** Where fastCols stopped (start of the first row it did not take). */
+const fast = { p: 0 };
+
+/**
+ * The numeric hot loop (columns layout): plain unquoted decimal cells, one row per line, no spaces. Parses
+ * whole rows from p while they start before safeEnd (a LF, so no bounds checks are needed per byte) and
+ * row < cap; returns the number of rows stored and leaves fast.p at the first row it did not take (blank
+ * line, anything unusual, a time stamp out of order): the general per-row code then handles that row, with
+ * the exact errors. Decimal digits go into w (first 15 significant digits, exact) and lo (up to 4 more);
+ * decimalToDouble then takes Clinger's path or the long-significand path, Number() only beyond 19 digits.
+ * Measured: 400×8000 file 71 → ??? MB/s (load ≈ 5).
+ */
+function fastCols(
+  b: Uint8Array,
+  p: number,
+  safeEnd: number,
+  cols: Float64Array[],
+  n: number,
+  D: number,
+  tc: number,
+  trailing: boolean,
+  row0: number,
+  cap: number,
+): number {
+  let row = row0;
+  const last = n - 1;
+  const tcol = tc >= 0 ? cols[tc] : null;
+  let rowStart = p;
+  rows: while (p < safeEnd && row < cap) {
+    for (let j = 0; j < n; j++) {
+      const start = p;
+      let c = b[p];
+      let neg = false;
+      if (c === 45) {
+        neg = true;
+        c = b[++p];
+      } else if (c === 43) {
+        c = b[++p];
+      }
+      let w = 0;
+      let lo = 0;
+      let k = 0;
+      let e10 = 0;
+      let nd = 0;
+      let drop = false;
+      let d = c - 48;
+      while (d >= 0 && d <= 9) {
+        if (w < 1e14) w = w * 10 + d;
+        else if (k < 4) {
+          lo = lo * 10 + d;
+          k++;
+        } else {
+          e10++;
+          if (d !== 0) drop = true;
+        }
+        nd++;
+        d = b[++p] - 48;
+      }
+      if (d === -2) {
+        d = b[++p] - 48;
+        while (d >= 0 && d <= 9) {
+          if (w < 1e14) {
+            w = w * 10 + d;
+            e10--;
+          } else if (k < 4) {
+            lo = lo * 10 + d;
+            k++;
+            e10--;
+          } else if (d !== 0) drop = true;
+          nd++;
+          d = b[++p] - 48;
+        }
+      }
+      if (nd === 0) break rows;
+      if (d === 53 || d === 21) {
+        // e / E
+        c = b[++p];
+        let eneg = false;
+        if (c === 45 || c === 43) {
+          eneg = c === 45;
+          c = b[++p];
+        }
+        d = c - 48;
+        if (d < 0 || d > 9) break rows;
+        let ex = 0;
+        while (d >= 0 && d <= 9) {
+          if (ex < 100000) ex = ex * 10 + d;
+          d = b[++p] - 48;
+        }
+        e10 += eneg ? -ex : ex;
+      }
+      let v: number;
+      if (!drop && k === 0 && e10 >= -22 && e10 <= 22) v = e10 < 0 ? w / POW10[-e10] : w * POW10[e10];
+      else if (!drop && e10 < 0 && e10 >= -22 && (v = longDiv(w, POW10[k], lo, -e10)) === v) {
+        // 16–19 digits (W >= 2^53 since w >= 10^14 when k > 0, except w·10^k + lo < 2^53: still exact there)
+      } else {
+        v = drop ? NaN : w === 0 && lo === 0 ? 0 : toDouble(w, lo, k, e10);
+        if (v !== v) v = Number(latin1Text(b, neg ? start + 1 : start, p));
+        if (v - v !== 0) break rows; // overflow: reported by the general path
+      }
+      cols[j][row] = neg ? -v : v;
+      const t = b[p];
+      if (j < last) {
+        if (t !== D) break rows;
+        p++;
+      } else if (t === LF) p++;
+      else if (t === CR && b[p + 1] === LF) p += 2;
+      else if (t === D && trailing && (b[p + 1] === LF || (b[p + 1] === CR && b[p + 2] === LF))) {
+        p += b[p + 1] === LF ? 2 : 3;
+      } else break rows;
+    }
+    if (tcol !== null && row > 0 && !(tcol[row] > tcol[row - 1])) break;
+    row++;
+    rowStart = p;
+  }
+  fast.p = rowStart;
+  return row - row0;
 }
 
 /** First m values of a; a view when little is wasted, else a compact copy. */

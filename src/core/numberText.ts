@@ -20,6 +20,7 @@ const POW10 = new Float64Array(23);
 for (let i = 0, p = 1; i < 23; i++, p *= 10) POW10[i] = p; // 10^0..10^22 are exact doubles
 
 const TWO32 = 4294967296;
+const SPLITTER = 134217729; // 2^27 + 1: Dekker's split
 const TWO53 = 9007199254740992;
 const MIN_Q = -342;
 const MAX_Q = 308;
@@ -77,7 +78,7 @@ function mul32(a: number, b: number): void {
  * Eisel–Lemire: the double nearest to W·10^q, W = wHi·2^32 + wLo (non-zero, < 2^64), or NaN when this
  * route cannot decide (caller falls back to Number()).
  */
-function eiselLemire(wHi: number, wLo: number, q: number, negative: boolean): number {
+function eiselLemire(wHi: number, wLo: number, q: number): number {
   if (q < MIN_Q || q > MAX_Q || !LITTLE_ENDIAN) return NaN;
   const table = pow5Hi ?? (pow5Hi = buildPow5Table());
   // Normalise W so that its top bit is set.
@@ -141,11 +142,11 @@ function eiselLemire(wHi: number, wLo: number, q: number, negative: boolean): nu
     power2++;
   }
   u32[0] = mLo;
-  u32[1] = ((negative ? 0x80000000 : 0) | (power2 << 20) | (mHi & 0xfffff)) >>> 0;
+  u32[1] = ((power2 << 20) | (mHi & 0xfffff)) >>> 0;
   return f64[0];
 }
 
-function latin1(b: Uint8Array, start: number, end: number): string {
+export function latin1(b: Uint8Array, start: number, end: number): string {
   let s = '';
   for (let i = start; i < end; i++) s += String.fromCharCode(b[i]);
   return s;
@@ -239,29 +240,95 @@ export function scanNumber(b: Uint8Array, p: number, limit: number): number {
   scanState.end = p;
   if (nd === 0) return negative ? -0 : 0;
   if (!dropped) {
-    let W = w;
-    if (k2 !== 0) W = w * POW10[k2] + w2;
-    if (W < TWO53) {
-      // Clinger: exact operands, one rounding.
-      if (e10 >= 0) {
-        if (e10 <= 22) return negative ? -(W * POW10[e10]) : W * POW10[e10];
-      } else if (e10 >= -22) {
-        return negative ? -(W / POW10[-e10]) : W / POW10[-e10];
-      }
-      const hi = Math.floor(W / TWO32);
-      const v = eiselLemire(hi, W - hi * TWO32, e10, negative);
-      if (v === v) return v;
-    } else {
-      // W = w·10^k2 + w2 as two uint32 words; w < 10^15 < 2^50 and 10^k2 <= 10^4 keep each step exact.
-      const P = POW10[k2];
-      const h = Math.floor(w / TWO32);
-      const loT = (w - h * TWO32) * P + w2;
-      const carry = Math.floor(loT / TWO32);
-      const v = eiselLemire(h * P + carry, loT - carry * TWO32, e10, negative);
-      if (v === v) return v;
-    }
+    const v = decimalToDouble(w, w2, k2, e10);
+    if (v === v) return negative ? -v : v;
   }
   return Number(latin1(b, start, p));
+}
+
+/**
+ * The double nearest to (w·10^k + lo)·10^e10 (w < 10^15; lo < 10^k; 0 <= k <= 4; when k > 0, w >= 10^14),
+ * positive, or NaN when the fast routes cannot decide (the caller then uses Number() on the text).
+ */
+export function decimalToDouble(w: number, lo: number, k: number, e10: number): number {
+  let W = w;
+  if (k !== 0) W = w * POW10[k] + lo; // exact whenever the result is < 2^53
+  if (W < TWO53) {
+    // Clinger: exact operands, one rounding.
+    if (e10 >= 0) {
+      if (e10 <= 22) return W * POW10[e10];
+    } else if (e10 >= -22) {
+      return W / POW10[-e10];
+    }
+    if (W === 0) return 0;
+    const hi = Math.floor(W / TWO32);
+    return eiselLemire(hi, W - hi * TWO32, e10);
+  }
+  if (e10 < 0 && e10 >= -22) {
+    const v = longDivide(w, POW10[k], lo, -e10);
+    if (v === v) return v;
+  }
+  // W = w·10^k + lo as two uint32 words; w < 10^15 < 2^50 and 10^k <= 10^4 keep each step exact.
+  const P = POW10[k];
+  const h = Math.floor(w / TWO32);
+  const loT = (w - h * TWO32) * P + lo;
+  const carry = Math.floor(loT / TWO32);
+  return eiselLemire(h * P + carry, loT - carry * TWO32, e10);
+}
+
+// Exact split of 10^s (s <= 22) for Dekker's product: POW10_H + POW10_L = 10^s, each with <= 26 bits.
+const POW10_H = new Float64Array(23);
+const POW10_L = new Float64Array(23);
+for (let i = 0; i < 23; i++) {
+  const c = SPLITTER * POW10[i];
+  POW10_H[i] = c - (c - POW10[i]);
+  POW10_L[i] = POW10[i] - POW10_H[i];
+}
+// HALF_ULP[E] = half an ulp of a normal double whose biased exponent is E.
+const HALF_ULP = new Float64Array(2048);
+for (let e = 1; e < 2047; e++) HALF_ULP[e] = 2 ** (e - 1076);
+const TIGHT = 1 - 2 ** -30;
+const LOOSE = 1 + 2 ** -30;
+
+/**
+ * 16–19 digit significands W = w·P + lo (>= 2^53) divided by 10^s, 1 <= s <= 22: x = fl(W / 10^s) is within
+ * about one ulp; the residual W − x·10^s, computed exactly in double-double (Dekker), says whether x, or its
+ * neighbour, is the correctly rounded result. NaN near a tie or at a power of two (then Eisel–Lemire decides).
+ * Measured on 17-digit cells: ≈ 3× cheaper than the 32-bit-limb Eisel–Lemire it replaces.
+ */
+export function longDivide(w: number, P: number, lo: number, s: number): number {
+  // W exactly as Wh + Wl: P < 2^14, so (P, 0) is a valid Dekker split of P.
+  let c = SPLITTER * w;
+  const wh = c - (c - w);
+  const wl = w - wh;
+  const ph = w * P;
+  const t = wh * P - ph + wl * P + lo; // exact small integer
+  const Wh = ph + t;
+  const Wl = t - (Wh - ph);
+  const T = POW10[s];
+  const x = Wh / T;
+  c = SPLITTER * x;
+  const xh = c - (c - x);
+  const xl = x - xh;
+  const Th = POW10_H[s];
+  const Tl = POW10_L[s];
+  const qh = x * T;
+  const ql = xh * Th - qh + xh * Tl + xl * Th + xl * Tl;
+  const r = Wh - qh + (Wl - ql); // Wh − qh is exact (Sterbenz)
+  f64[0] = x;
+  const hw = u32[1];
+  const lw = u32[0];
+  if ((hw & 0xfffff) === 0 && lw === 0) return NaN; // power of two: uneven gaps
+  const hu = HALF_ULP[hw >>> 20];
+  const h = hu * T;
+  const ar = r < 0 ? -r : r;
+  if (ar < h * TIGHT) return x;
+  if (ar > h * LOOSE && ar < 3 * h * TIGHT) {
+    if (r > 0) return x + 2 * hu;
+    if ((hw & 0xfffff) === 0 && lw === 1) return NaN; // x − ulp is a power of two
+    return x - 2 * hu;
+  }
+  return NaN;
 }
 
 /**
@@ -300,7 +367,6 @@ export function isNonFiniteWord(text: string): boolean {
 // digit longer at a power-of-two boundary; it always round-trips. Anything else (ties, other magnitudes)
 // uses String(x).
 
-const SPLITTER = 134217729; // 2^27 + 1
 let ddHi = 0;
 let ddLo = 0;
 /** Exact product a·b = ddHi + ddLo (no overflow in our range). */
@@ -340,7 +406,7 @@ function decimalValue(mq: number, mr: number, s: number): number {
   const hi = Math.floor(A / 16777216);
   const lo = (A - hi * 16777216) * 256 + mr;
   const carry = Math.floor(lo / TWO32);
-  return eiselLemire(hi + carry, lo - carry * TWO32, -s, false);
+  return eiselLemire(hi + carry, lo - carry * TWO32, -s);
 }
 
 /**
