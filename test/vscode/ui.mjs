@@ -33,11 +33,38 @@ function lorenzCsv(m, dt = 0.01) {
 
 const explorerRow = (page, name) => page.locator(`.explorer-folders-view .monaco-list-row[aria-label="${name}"]`);
 
+/** Right-click a file in the Explorer and choose a menu item (retrying while the extension host starts). */
+async function contextMenu(page, fileName, itemText) {
+  // The remote extension host registers the extension's menus a moment after the workbench shows.
+  const item = page.locator('.monaco-menu .action-item', { hasText: itemText });
+  for (let attempt = 0; ; attempt++) {
+    await explorerRow(page, fileName).click({ button: 'right' });
+    if (await item.first().waitFor({ timeout: 2000 }).then(() => true, () => false)) break;
+    if (attempt >= 15) throw new Error(`"${itemText}" is not in the Explorer context menu of ${fileName}`);
+    await page.keyboard.press('Escape');
+    await page.waitForTimeout(1000);
+  }
+  // VS Code's menus act on mouse-up over a focused item; hover focuses it, Enter runs it.
+  await item.first().hover();
+  await page.keyboard.press('Enter');
+  await page.locator('.monaco-menu').first().waitFor({ state: 'hidden', timeout: 5000 });
+}
+
+/** Wait for the modal dialog whose message matches `text` and press one of its buttons. */
+async function answerDialog(page, text, button) {
+  const dialog = page.locator('.monaco-dialog-box', { hasText: text });
+  await dialog.waitFor({ timeout: 15000 });
+  await dialog.locator('.dialog-buttons .monaco-button', { hasText: button }).first().click();
+  await dialog.waitFor({ state: 'hidden', timeout: 5000 });
+}
+
 export async function runUiTests({ root, outDir }) {
   const ws = mkdtempSync(join(tmpdir(), 'wsindy-ui-ws-'));
-  writeFileSync(join(ws, 'lorenz.csv'), lorenzCsv(3000));
+  writeFileSync(join(ws, 'lorenz.csv'), lorenzCsv(3000)); // ~150 KB
+  writeFileSync(join(ws, 'options.csv'), lorenzCsv(2000));
+  writeFileSync(join(ws, 'large.csv'), lorenzCsv(12000)); // ~600 KB: over the size limit below
   const stateDir = mkdtempSync(join(outDir, 'ui-state-'));
-  const server = await h.startServer({ stateDir });
+  const server = await h.startServer({ stateDir, settings: { 'wsindy.maxFileSizeMB': 0.3 } });
   const browser = await h.launchBrowser(stateDir);
   const logs = [];
   const result = { passed: 0, failed: 0 };
@@ -70,19 +97,7 @@ export async function runUiTests({ root, outDir }) {
     });
 
     await test('Explorer: right-click lorenz.csv → Compress with Weak-SINDy → notification → lorenz.wsindy in the Explorer', async () => {
-      // The remote extension host registers the extension's menus a moment after the workbench shows.
-      const item = page.locator('.monaco-menu .action-item', { hasText: 'Compress with Weak-SINDy' });
-      for (let attempt = 0; ; attempt++) {
-        await explorerRow(page, 'lorenz.csv').click({ button: 'right' });
-        if (await item.first().waitFor({ timeout: 2000 }).then(() => true, () => false)) break;
-        if (attempt >= 15) throw new Error('"Compress with Weak-SINDy" is not in the Explorer context menu of lorenz.csv');
-        await page.keyboard.press('Escape');
-        await page.waitForTimeout(1000);
-      }
-      // VS Code's menus act on mouse-up over a focused item; hover focuses it, Enter runs it.
-      await item.first().hover();
-      await page.keyboard.press('Enter');
-      await page.locator('.monaco-menu').first().waitFor({ state: 'hidden', timeout: 5000 });
+      await contextMenu(page, 'lorenz.csv', 'Compress with Weak-SINDy');
       const toast = page.locator('.notification-toast', { hasText: /lorenz\.wsindy|Could not compress/ });
       await toast.first().waitFor({ timeout: 120000 });
       const text = await toast.first().innerText();
@@ -105,6 +120,39 @@ export async function runUiTests({ root, outDir }) {
       await h.waitForFile(join(ws, 'lorenz.reconstructed.csv'), 60000);
       await explorerRow(page, 'lorenz.reconstructed.csv').waitFor({ timeout: 15000 });
       await page.locator('.notification-toast', { hasText: 'lorenz.reconstructed.csv' }).first().waitFor({ timeout: 15000 });
+    });
+
+    await test('Compress with Options…: model-only, degree 2 → a model-only file', async () => {
+      await contextMenu(page, 'options.csv', 'Compress with Options…');
+      const widget = page.locator('.quick-input-widget');
+      const input = widget.locator('input');
+      await widget.locator('.quick-input-list .monaco-list-row', { hasText: 'model-only' }).waitFor({ timeout: 15000 });
+      await input.fill('model-only');
+      await page.keyboard.press('Enter');
+      // mode=model-only skips the tolerance: next is the degree.
+      await widget.locator('.quick-input-list .monaco-list-row', { hasText: 'quadratic' }).waitFor({ timeout: 10000 });
+      await input.fill('2');
+      await page.keyboard.press('Enter');
+      await input.fill('nope');
+      await widget.locator('.quick-input-message', { hasText: /rank must/ }).waitFor({ timeout: 10000 });
+      await input.fill('auto');
+      await page.keyboard.press('Enter');
+      const toast = page.locator('.notification-toast', { hasText: /options\.wsindy|Could not compress/ });
+      await toast.first().waitFor({ timeout: 120000 });
+      const text = await toast.first().innerText();
+      if (!/\(model only\)/.test(text)) throw new Error(`expected a model-only result, got: ${text}`);
+      await explorerRow(page, 'options.wsindy').waitFor({ timeout: 15000 });
+    });
+
+    await test('a file over wsindy.maxFileSizeMB asks first: Cancel → nothing, Compress → the model', async () => {
+      await contextMenu(page, 'large.csv', 'Compress with Weak-SINDy');
+      await answerDialog(page, 'wsindy.maxFileSizeMB', 'Cancel');
+      await page.waitForTimeout(1500);
+      if (existsSync(join(ws, 'large.wsindy'))) throw new Error('compressed although the question was declined');
+      await contextMenu(page, 'large.csv', 'Compress with Weak-SINDy');
+      await answerDialog(page, 'wsindy.maxFileSizeMB', 'Compress');
+      await page.locator('.notification-toast', { hasText: 'large.wsindy' }).first().waitFor({ timeout: 120000 });
+      await explorerRow(page, 'large.wsindy').waitFor({ timeout: 15000 });
     });
   } finally {
     await browser.close().catch(() => {});
