@@ -133,6 +133,7 @@ export async function runUiTests({ root, outDir }) {
       await widget.locator('.quick-input-list .monaco-list-row', { hasText: 'quadratic' }).waitFor({ timeout: 10000 });
       await input.fill('2');
       await page.keyboard.press('Enter');
+      await widget.locator('.quick-input-message, .quick-input-description', { hasText: 'POD rank' }).first().waitFor({ timeout: 10000 });
       await input.fill('nope');
       await widget.locator('.quick-input-message', { hasText: /rank must/ }).waitFor({ timeout: 10000 });
       await input.fill('auto');
@@ -153,6 +154,18 @@ export async function runUiTests({ root, outDir }) {
       await answerDialog(page, 'wsindy.maxFileSizeMB', 'Compress');
       await page.locator('.notification-toast', { hasText: 'large.wsindy' }).first().waitFor({ timeout: 120000 });
       await explorerRow(page, 'large.wsindy').waitFor({ timeout: 15000 });
+    });
+
+    await test('Open Model (notification button) opens the model view; the palette then reconstructs it without asking', async () => {
+      const toast = page.locator('.notification-toast', { hasText: 'large.wsindy' }).first();
+      await toast.hover(); // keep the toast from hiding
+      await toast.locator('.monaco-button', { hasText: 'Open Model' }).click();
+      await page.locator('.tabs-container .tab.active', { hasText: 'large.wsindy' }).waitFor({ timeout: 15000 });
+      await page.locator('.editor-instance iframe.webview, .webview.ready').first().waitFor({ state: 'attached', timeout: 15000 });
+      await page.waitForTimeout(500);
+      await h.runCommand(page, 'Weak-SINDy: Reconstruct CSV from Model');
+      await h.waitForFile(join(ws, 'large.reconstructed.csv'), 60000);
+      await explorerRow(page, 'large.reconstructed.csv').waitFor({ timeout: 15000 });
     });
   } finally {
     await browser.close().catch(() => {});

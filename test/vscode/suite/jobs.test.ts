@@ -8,6 +8,8 @@ import { basename, join } from 'node:path';
 import { MAGIC, readContainer } from '../../../src/core/codec/container';
 import type { JobOutcome } from '../../../src/extension/jobs';
 import type { ProgressEvent } from '../../../src/core/progress';
+import { DEFAULT_COMPRESS_OPTIONS } from '../../../src/core/options';
+import type { JobError } from '../../../src/extension/workerClient';
 import { getApi, leftovers, lorenzCsv, readCsv, tempFolder, waitFor, writeFile } from './helpers';
 
 function done<K extends 'compress' | 'reconstruct'>(o: JobOutcome, kind: K): Extract<JobOutcome, { status: 'done'; kind: K }> {
@@ -256,5 +258,25 @@ suite('progress and cancel by phase', () => {
     assert.ok(at > 0);
     assert.equal(o.status, 'cancelled');
     assert.deepEqual(readdirSync(dir).sort(), ['big.csv', 'big.wsindy']);
+  });
+});
+
+suite('worker limits', () => {
+  test('a worker that runs out of memory is reported as such and leaves no file', async () => {
+    const api = await getApi();
+    const dir = tempFolder('oom');
+    const csv = bigCsv(dir);
+    const out = join(dir, 'big.wsindy');
+    const err = await api.client.compress(csv.fsPath, out, DEFAULT_COMPRESS_OPTIONS, { maxMemoryMB: 4 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    // The suite bundles its own copy of the class, so compare by shape rather than instanceof.
+    const e = err as JobError;
+    assert.equal(e?.name, 'JobError', `expected a JobError, got ${String(err)}`);
+    assert.equal(e.error.code, 'E_WORKER_OOM');
+    assert.match(e.message, /ran out of memory/);
+    assert.deepEqual(readdirSync(dir), ['big.csv']);
+    assert.deepEqual(api.client.running(), []);
   });
 });
