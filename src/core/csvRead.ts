@@ -523,6 +523,7 @@ function fastCols(
 ): number {
   let row = row0;
   const last = n - 1;
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const tcol = tc >= 0 ? cols[tc] : null;
   let rowStart = p;
   rows: while (p < safeEnd && row < cap) {
@@ -556,7 +557,19 @@ function fastCols(
         d = b[++p] - 48;
       }
       if (d === -2) {
-        d = b[++p] - 48;
+        p++;
+        // Four fraction digits at a time while they fit in w (SWAR on a little-endian 32-bit load).
+        while (w < 1e10 && p + 4 <= safeEnd) {
+          const v4 = dv.getUint32(p, true);
+          if (((v4 & 0xf0f0f0f0) | (((v4 + 0x06060606) & 0xf0f0f0f0) >>> 4)) !== 0x33333333) break;
+          let t4 = v4 - 0x30303030;
+          t4 = (t4 * 10 + (t4 >>> 8)) & 0x00ff00ff;
+          w = w * 1e4 + ((t4 * 100 + (t4 >>> 16)) & 0xffff);
+          e10 -= 4;
+          nd += 4;
+          p += 4;
+        }
+        d = b[p] - 48;
         while (d >= 0 && d <= 9) {
           if (w < 1e14) {
             w = w * 10 + d;
@@ -590,7 +603,7 @@ function fastCols(
       }
       let v: number;
       if (!drop && k === 0 && e10 >= -22 && e10 <= 22) v = e10 < 0 ? w / POW10[-e10] : w * POW10[e10];
-      else if (!drop && e10 < 0 && e10 >= -22 && (v = longDiv(w, POW10[k], lo, -e10)) === v) {
+      else if (!drop && e10 < 0 && e10 >= -22 && (v = longDiv(w, POW10[k], k, lo, -e10)) === v) {
         // 16–19 digits (W >= 2^53 since w >= 10^14 when k > 0, except w·10^k + lo < 2^53: still exact there)
       } else {
         v = drop ? NaN : w === 0 && lo === 0 ? 0 : toDouble(w, lo, k, e10);
