@@ -101,6 +101,8 @@ export async function cleanupOutput(out: OutputState): Promise<string[]> {
 export class WorkerClient implements vscode.Disposable {
   private nextId = 1;
   private readonly jobs = new Map<number, RunningJob>();
+  /** How to stop each running job with a reason (so its output is cleaned up and it reports why). */
+  private readonly stoppers = new Map<number, (reason: SerializedError) => void>();
 
   constructor(
     /** Absolute path of dist/worker.js. */
@@ -193,6 +195,7 @@ export class WorkerClient implements vscode.Disposable {
         this.log(`job ${id}: stopping worker (${reason.code})`);
         void worker.terminate();
       };
+      this.stoppers.set(id, stop);
       if (opts.token) disposables.push(opts.token.onCancellationRequested(() => stop({ code: 'E_CANCELLED', message: 'Cancelled.' })));
       if (opts.timeoutMs && opts.timeoutMs > 0) {
         const timer = setTimeout(() => stop({ code: 'E_TIMEOUT', message: `The job took longer than ${formatDuration(opts.timeoutMs ?? 0)} and was stopped (setting wsindy.worker.timeoutMinutes).` }), opts.timeoutMs);
@@ -220,6 +223,7 @@ export class WorkerClient implements vscode.Disposable {
     } finally {
       for (const d of disposables) d.dispose();
       this.jobs.delete(id);
+      this.stoppers.delete(id);
       // A finished worker closes its port and exits by itself; make sure it does.
       void worker.terminate().catch(() => undefined);
     }
@@ -227,8 +231,7 @@ export class WorkerClient implements vscode.Disposable {
 
   /** Stop every running worker (extension deactivation). */
   dispose(): void {
-    for (const job of this.jobs.values()) void job.worker.terminate();
-    this.jobs.clear();
+    for (const stop of [...this.stoppers.values()]) stop({ code: 'E_CANCELLED', message: 'Stopped: the Weak-SINDy extension is shutting down.' });
   }
 }
 

@@ -4,7 +4,7 @@
 // - palette "Weak-SINDy: Reconstruct CSV from Model" → pick the model in the file dialog →
 //   lorenz.reconstructed.csv appears in the Explorer.
 import { createRequire } from 'node:module';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -120,6 +120,26 @@ export async function runUiTests({ root, outDir }) {
       await h.waitForFile(join(ws, 'lorenz.reconstructed.csv'), 60000);
       await explorerRow(page, 'lorenz.reconstructed.csv').waitFor({ timeout: 15000 });
       await page.locator('.notification-toast', { hasText: 'lorenz.reconstructed.csv' }).first().waitFor({ timeout: 15000 });
+    });
+
+    await test('editor title of an open CSV: Compress with Weak-SINDy asks before overwriting the model', async () => {
+      await h.quickOpen(page, 'lorenz.csv');
+      await page.locator('.tabs-container .tab.active', { hasText: 'lorenz.csv' }).waitFor({ timeout: 15000 });
+      const button = page.locator('.editor-actions .action-label[aria-label="Compress with Weak-SINDy"]');
+      await button.first().waitFor({ timeout: 15000 });
+      const before = statSync(join(ws, 'lorenz.wsindy')).mtimeMs;
+      await button.first().click();
+      await answerDialog(page, 'lorenz.wsindy already exists', 'Cancel');
+      await page.waitForTimeout(1000);
+      if (statSync(join(ws, 'lorenz.wsindy')).mtimeMs !== before) throw new Error('overwritten although declined');
+      await button.first().click();
+      await answerDialog(page, 'lorenz.wsindy already exists', 'Overwrite');
+      const end = Date.now() + 60000;
+      while (statSync(join(ws, 'lorenz.wsindy')).mtimeMs === before) {
+        if (Date.now() > end) throw new Error('lorenz.wsindy not rewritten');
+        await page.waitForTimeout(200);
+      }
+      await page.keyboard.press('Control+W');
     });
 
     await test('Compress with Options…: model-only, degree 2 → a model-only file', async () => {
