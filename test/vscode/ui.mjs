@@ -63,6 +63,7 @@ export async function runUiTests({ root, outDir }) {
   writeFileSync(join(ws, 'lorenz.csv'), lorenzCsv(3000)); // ~150 KB
   writeFileSync(join(ws, 'options.csv'), lorenzCsv(2000));
   writeFileSync(join(ws, 'large.csv'), lorenzCsv(12000)); // ~600 KB: over the size limit below
+  writeFileSync(join(ws, 'bad.csv'), 't,x,y\n0,1,2\n0.1,1.5,2.5\n0.2,oops,3\n0.3,2,4\n');
   const stateDir = mkdtempSync(join(outDir, 'ui-state-'));
   const server = await h.startServer({ stateDir, settings: { 'wsindy.maxFileSizeMB': 0.3 } });
   const browser = await h.launchBrowser(stateDir);
@@ -186,6 +187,19 @@ export async function runUiTests({ root, outDir }) {
       await h.runCommand(page, 'Weak-SINDy: Reconstruct CSV from Model');
       await h.waitForFile(join(ws, 'large.reconstructed.csv'), 60000);
       await explorerRow(page, 'large.reconstructed.csv').waitFor({ timeout: 15000 });
+    });
+
+    await test('a bad CSV: error notification names the line; Show Details opens the Weak-SINDy output', async () => {
+      await contextMenu(page, 'bad.csv', 'Compress with Weak-SINDy');
+      const toast = page.locator('.notification-toast', { hasText: 'Could not compress bad.csv' }).first();
+      await toast.waitFor({ timeout: 30000 });
+      const text = await toast.innerText();
+      if (!/bad\.csv:4\b/.test(text)) throw new Error(`the message does not name line 4: ${text}`);
+      await toast.hover();
+      await toast.locator('.monaco-button', { hasText: 'Show Details' }).click();
+      const output = page.locator('.part.panel .monaco-editor .view-lines');
+      await output.filter({ hasText: 'failed [E_INPUT]' }).first().waitFor({ timeout: 15000 });
+      if (existsSync(join(ws, 'bad.wsindy'))) throw new Error('a file was written for a bad CSV');
     });
   } finally {
     await browser.close().catch(() => {});

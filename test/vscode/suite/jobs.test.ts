@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { MAGIC, readContainer } from '../../../src/core/codec/container';
-import type { JobOutcome } from '../../../src/extension/jobs';
+import { ProgressMapper, type JobOutcome } from '../../../src/extension/jobs';
 import type { ProgressEvent } from '../../../src/core/progress';
 import { DEFAULT_COMPRESS_OPTIONS } from '../../../src/core/options';
 import type { JobError } from '../../../src/extension/workerClient';
@@ -278,5 +278,28 @@ suite('worker limits', () => {
     assert.match(e.message, /ran out of memory/);
     assert.deepEqual(readdirSync(dir), ['big.csv']);
     assert.deepEqual(api.client.running(), []);
+  });
+});
+
+suite('progress bar', () => {
+  test('phase events map to monotone increments that add up to 100', () => {
+    const m = new ProgressMapper('compress');
+    let total = 0;
+    const steps: ProgressEvent[] = [
+      { phase: 'read', fraction: 0 }, { phase: 'read', fraction: 0.5 }, { phase: 'read', fraction: 0.4 }, { phase: 'read', fraction: 1 },
+      { phase: 'identify', fraction: 0.5 }, { phase: 'pod', fraction: 1 }, { phase: 'identify', fraction: 1 },
+      { phase: 'code', fraction: 1 }, { phase: 'write', fraction: 1 },
+    ];
+    const seen: number[] = [];
+    for (const e of steps) {
+      const inc = m.increment(e);
+      assert.ok(inc >= 0, `increment ${inc} for ${e.phase} ${e.fraction}`);
+      total += inc;
+      seen.push(Math.round(total));
+    }
+    assert.equal(seen[1], 13); // half of reading (25 of 100)
+    assert.equal(seen[2], 13); // a smaller fraction never moves the bar back
+    assert.equal(seen[3], 25);
+    assert.ok(Math.abs(total - 100) < 1e-9, `total ${total}`);
   });
 });
