@@ -2,19 +2,21 @@
 //
 // Parsing is bit-identical to `Number(text)` for the decimal forms it accepts
 //   [+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)?
-// It takes one of three routes:
+// It takes one of four routes (the CSV row loop in csvRead.ts scans the digits itself and uses the same
+// routes through decimalToDouble / longDivide):
 //   1. Clinger's fast path: significand W < 2^53 and |e10| <= 22, so W·10^e10 is one correctly rounded
-//      IEEE operation on exact operands.
-//   2. Eisel–Lemire (the fast_float algorithm) for significands of up to 19 digits (e.g. String() output
-//      of 17 digits, numpy's %.18e), with 64×64-bit products done in 32-bit limbs on doubles; only the high
-//      64 bits of each 128-bit power of five are needed because we fall back whenever the low half could
-//      matter (about 1 case in 512).
-//   3. `Number(latin1 slice)` for everything else: more than 19 significant digits, subnormals, overflow,
-//      and the rare ambiguous Eisel–Lemire cases.
-// Measured (node --import tsx bench/csv.ts, 400×8000 String()-printed doubles, this 2-core machine under a
-// shared load average of 3–7): readCsvFile 59–92 MB/s against naive split+Number 41–100 MB/s in the same
-// runs; --cpu-prof: scanNumber ≈ 55 %, eiselLemire ≈ 30 % (half the cells have 17 digits), feedCols ≈ 11 %.
-// The 400 MB/s target is not yet shown; the next steps are a cheaper 64×64 product and fewer bound checks.
+//      IEEE operation on exact operands (up to 15 digits, and 16 when W < 2^53).
+//   2. longDivide for 16–19 digit significands with -22 <= e10 < 0 (String() output of 17 digits, the
+//      usual case in data files): x = fl(W·10^-s), then the exact residual W − x·10^s (Dekker's product)
+//      picks x or its neighbour; undecided only within 2^-30 of a tie or next to a power of two.
+//   3. Eisel–Lemire (the fast_float algorithm) for other significands of up to 19 digits, with 64×64-bit
+//      products done in 32-bit limbs on doubles; only the high 64 bits of each 128-bit power of five are
+//      needed because we fall back whenever the low half could matter (about 1 case in 512).
+//   4. `Number(latin1 slice)` for everything else: more than 19 significant digits, subnormals, overflow,
+//      and the rare undecided cases above.
+// Measured (node --import tsx bench/csv.ts and a 9-run parse loop, 400×8000 String()-printed doubles, 95 %
+// of cells with 16–17 digits, this 2-core machine at load 2–4): readCsvFile ≈ 71 → ≈ 240 MB/s; route 2
+// instead of Eisel–Lemire ≈ 1.6× on its own, the SWAR 4-digit fraction loop ≈ 1.2×.
 
 const POW10 = new Float64Array(23);
 for (let i = 0, p = 1; i < 23; i++, p *= 10) POW10[i] = p; // 10^0..10^22 are exact doubles
