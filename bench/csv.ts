@@ -1,5 +1,8 @@
 // CSV benchmark: parse MB/s (readCsvFile) against the raw fs read floor and a naive split + Number loop,
 // and write MB/s (writeCsvFile). Run: node --import tsx bench/csv.ts   (data in bench/data/, gitignored)
+// Measured (medians of 3 bench runs, load 1.8–3.0, shared 2-core machine), before → after the fast paths:
+// parse 74 → 101, 91 → 238, 97 → 217 MB/s (naive ≈ 65/100/100); write 29 → 110, 66 → 119, 68 → 140 MB/s
+// (write includes the atomic output's fsync).
 import { existsSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
