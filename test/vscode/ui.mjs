@@ -115,8 +115,13 @@ export async function runUiTests({ root, outDir }) {
       // No model view is active, so the command asks for the file (VS Code's simple file dialog here).
       const input = page.locator('.quick-input-widget input');
       await page.locator('.quick-input-widget', { hasText: 'Reconstruct' }).waitFor({ timeout: 15000 });
-      await input.fill(join(ws, 'lorenz.wsindy'));
-      await page.waitForTimeout(300);
+      // The dialog fills in the folder and lists it asynchronously; type only once it has.
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'lorenz.wsindy' }).first().waitFor({ timeout: 15000 });
+      const target = join(ws, 'lorenz.wsindy');
+      for (let i = 0; i < 20 && (await input.inputValue()) !== target; i++) {
+        await input.fill(target);
+        await page.waitForTimeout(250);
+      }
       await page.keyboard.press('Enter');
       await h.waitForFile(join(ws, 'lorenz.reconstructed.csv'), 60000);
       await explorerRow(page, 'lorenz.reconstructed.csv').waitFor({ timeout: 15000 });
