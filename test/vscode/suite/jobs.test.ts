@@ -3,7 +3,7 @@
 // two jobs on one output.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { MAGIC, readContainer } from '../../../src/core/codec/container';
 import { ProgressMapper, type JobOutcome } from '../../../src/extension/jobs';
@@ -301,5 +301,33 @@ suite('progress bar', () => {
     assert.equal(seen[2], 13); // a smaller fraction never moves the bar back
     assert.equal(seen[3], 25);
     assert.ok(Math.abs(total - 100) < 1e-9, `total ${total}`);
+  });
+});
+
+suite('inputs that change under a job', () => {
+  test('a CSV deleted while it is being read: the job ends cleanly (no output, no leftovers)', async () => {
+    const api = await getApi();
+    const dir = tempFolder('vanish');
+    const csv = bigCsv(dir);
+    let removed = false;
+    const o = await api.compress(csv, {
+      onProgress: (e) => {
+        if (e.phase === 'read' && !removed) {
+          removed = true;
+          rmSync(csv.fsPath);
+        }
+      },
+    });
+    assert.ok(removed);
+    // Either the reader already held the whole file (a valid model of what it read) or it failed with a readable message.
+    if (o.status === 'failed') {
+      assert.notEqual(o.error.code, 'E_WORKER_CRASH');
+      assert.doesNotMatch(o.error.message, /^\s+at /m, 'no stack trace in the message');
+      assert.deepEqual(readdirSync(dir), []);
+    } else {
+      assert.equal(o.status, 'done');
+      assert.deepEqual(readdirSync(dir), ['big.wsindy']);
+    }
+    assert.deepEqual(leftovers(dir), []);
   });
 });
