@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 
 const only = process.argv.slice(2); // e.g. `npm test -- unit`
 const tmp = mkdtempSync(join(tmpdir(), 'wsindy-test-'));
@@ -53,6 +53,16 @@ const stages = [
 ].filter(([name]) => only.length === 0 || only.includes(name))
   // The browser and VS Code stages exist once their runners do.
   .filter(([name]) => !['webview', 'vscode'].includes(name) || existsSync(`test/${name}/run.mjs`));
+
+// The browser stages need Debian's chromium and the VS Code harness: install them on first use.
+const harness = join(process.env.HARNESS_PREFIX || join(homedir(), '.cache', 'vscode-harness'), 'cs', 'node_modules', '.bin', 'code-server');
+if (stages.some(([name]) => name === 'webview' || name === 'vscode') && !(existsSync('/usr/bin/chromium') && existsSync(harness))) {
+  console.log('Installing the browser and the test VS Code (test/vscode/install.sh)…');
+  if (run('bash', ['test/vscode/install.sh']) !== 0) {
+    console.error('Install of the test browser / VS Code failed.');
+    process.exit(1);
+  }
+}
 
 let passed = 0;
 let failed = 0;

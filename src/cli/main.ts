@@ -11,7 +11,7 @@ import type { ProgressEvent } from '../core/progress';
 const USAGE = `Usage:
   wsindy compress <file.csv> [-o model.wsindy] [--tolerance T | --abs-error E | --model-only]
                   [--degree D] [--threshold T|auto] [--rank R|auto] [--energy F] [--trig]
-                  [--layout auto|rows|columns] [--time-column NAME] [--dt X] [--streaming]
+                  [--layout auto|rows|columns] [--time-column NAME] [--dt X]
                   [--force] [--json] [--quiet]
   wsindy reconstruct <model.wsindy> [-o out.csv] [--force] [--json] [--quiet]
   wsindy info <model.wsindy> [--json]`;
@@ -49,7 +49,6 @@ async function main(argv: string[]): Promise<void> {
       layout: { type: 'string' },
       'time-column': { type: 'string' },
       dt: { type: 'string' },
-      streaming: { type: 'boolean' },
       force: { type: 'boolean', short: 'f' },
       json: { type: 'boolean' },
       quiet: { type: 'boolean', short: 'q' },
@@ -81,7 +80,6 @@ async function main(argv: string[]): Promise<void> {
         layout: values.layout,
         timeColumn: values['time-column'],
         dt: values.dt,
-        streaming: values.streaming,
       });
       if (values['model-only'] && (values.tolerance || values['abs-error'])) throw new OptionError('--model-only stores no residual: drop --tolerance/--abs-error');
       const out = values.output ?? join(dirname(input), basename(input, extname(input)) + '.wsindy');

@@ -26,8 +26,6 @@ export interface CompressOptions {
   absError?: number;
   /** Test-function overrides (undefined = chosen from the data). */
   testFunctions?: { count?: number; halfWidth?: number; exponent?: number };
-  /** Memory bounded independently of the number of time steps; 'auto' switches on above a size. */
-  streaming: boolean | 'auto';
 }
 
 export const DEFAULT_COMPRESS_OPTIONS: CompressOptions = {
@@ -39,7 +37,6 @@ export const DEFAULT_COMPRESS_OPTIONS: CompressOptions = {
   energy: 0.999999,
   mode: 'error-bounded',
   tolerance: 1e-3,
-  streaming: 'auto',
 };
 
 /** What a finished compression reports. */

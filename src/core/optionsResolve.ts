@@ -75,6 +75,5 @@ export function resolveCompressOptions(raw: RawOptions): CompressOptions {
       exponent: t.exponent === undefined ? undefined : intIn('testFunctions.exponent', t.exponent, 1, 64),
     };
   }
-  if (given('streaming')) o.streaming = raw.streaming === 'auto' ? 'auto' : bool('streaming', raw.streaming);
   return o;
 }

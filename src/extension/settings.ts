@@ -20,7 +20,6 @@ const OPTION_SETTINGS: Record<Exclude<keyof CompressOptions, 'testFunctions'>, s
   layout: 'layout',
   timeColumn: 'timeColumn',
   dt: 'dt',
-  streaming: 'streaming',
 };
 
 /** An invalid setting: names the setting and what is allowed. */
@@ -43,12 +42,6 @@ export interface JobLimits {
   timeoutMs: number;
 }
 
-function streamingValue(v: unknown): unknown {
-  if (v === 'on') return true;
-  if (v === 'off') return false;
-  return v;
-}
-
 /** Strip the resolver's "<name> must…" prefix so the message reads "Invalid setting wsindy.x: must…". */
 function detailOf(e: unknown, option: string): string {
   const msg = e instanceof Error ? e.message : String(e);
@@ -64,7 +57,6 @@ export function readCompressOptions(uri?: vscode.Uri, overrides: Partial<Compres
   const raw: RawOptions = {};
   for (const [option, key] of Object.entries(OPTION_SETTINGS) as [keyof typeof OPTION_SETTINGS, string][]) {
     let v: unknown = cfg.get<unknown>(key);
-    if (option === 'streaming') v = streamingValue(v);
     if (typeof v === 'string' && (option === 'threshold' || option === 'rank')) v = v.trim();
     // Validate each value alone so the message names the right setting.
     try {

@@ -126,7 +126,6 @@ suite('contributions', () => {
       rank: DEFAULT_COMPRESS_OPTIONS.rank,
       energy: DEFAULT_COMPRESS_OPTIONS.energy,
       layout: DEFAULT_COMPRESS_OPTIONS.layout,
-      streaming: DEFAULT_COMPRESS_OPTIONS.streaming,
       absError: null,
       dt: null,
       timeColumn: '',
