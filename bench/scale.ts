@@ -36,7 +36,7 @@ async function makeCsv(n: number, m: number): Promise<string> {
     const w = [rand(), rand(), rand()];
     for (let j = 0; j < m; j++) row[j] = w[0] * lz[0][j] + w[1] * lz[1][j] + w[2] * lz[2][j];
     let line = '';
-    for (let j = 0; j < m; j++) line += (j ? ',' : '') + row[j].toPrecision(8);
+    for (let j = 0; j < m; j++) line += (j ? ',' : '') + String(row[j]); // full precision, as simulations write
     if (!out.write(line + '\n')) await new Promise<void>((r) => out.once('drain', () => r()));
   }
   await new Promise<void>((r) => out.end(() => r()));
