@@ -19,14 +19,6 @@ function checkAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw new CancelledError();
 }
 
-/** CRC32 of a file, streamed so a large CSV is never held twice. */
-async function fileCrc32(path: string): Promise<number> {
-  const { createReadStream } = await import('node:fs');
-  let crc = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 4 << 20 })) crc = crc32(chunk as Buffer, crc);
-  return crc >>> 0;
-}
-
 /** Read a CSV, identify its dynamics, write a `.wsindy` file atomically to outPath. */
 export async function compressFile(
   csvPath: string,
@@ -43,8 +35,14 @@ export async function compressFile(
     t = now;
   };
   const sourceBytes = (await stat(csvPath)).size;
-  const dataset = await readCsvFile(csvPath, { layout: options.layout, timeColumn: options.timeColumn, dt: options.dt, displayName: csvPath }, progress, signal);
-  const sourceCrc = await fileCrc32(csvPath);
+  let sourceCrc = 0; // CRC32 of the source, computed in the same pass that parses it
+  const dataset = await readCsvFile(csvPath, {
+    layout: options.layout,
+    timeColumn: options.timeColumn,
+    dt: options.dt,
+    displayName: csvPath,
+    onBytes: (chunk) => (sourceCrc = crc32(chunk, sourceCrc)),
+  }, progress, signal);
   lap('read');
   checkAborted(signal);
 
@@ -65,7 +63,7 @@ export async function compressFile(
     mode: options.mode,
     tolerance: options.tolerance,
     absError: options.absError,
-    source: { fileName: basename(csvPath), bytes: sourceBytes, crc32: sourceCrc },
+    source: { fileName: basename(csvPath), bytes: sourceBytes, crc32: sourceCrc >>> 0 },
     settings: { ...options },
   }, progress);
   lap('code');

@@ -56,6 +56,8 @@ export interface ReadCsvOptions {
   displayName?: string;
   /** Read size in bytes (default 4 MiB); small values let tests cross chunk boundaries. */
   chunkBytes?: number;
+  /** Sees every byte of the file once, in order (e.g. a checksum), so no second pass is needed. */
+  onBytes?: (chunk: Uint8Array) => void;
 }
 
 const CHUNK = 4 << 20;
@@ -685,6 +687,7 @@ export async function readCsvFile(
         buf = nb;
       }
       const { bytesRead } = await fh.read(buf, have, buf.length - have, null);
+      if (bytesRead > 0) opts.onBytes?.(buf.subarray(have, have + bytesRead));
       have += bytesRead;
       total += bytesRead;
       const eof = bytesRead === 0 || total >= size;
