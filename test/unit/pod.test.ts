@@ -127,3 +127,53 @@ test('gramMatrix equals the naive product (odd row count, length not a multiple 
     }
   }
 });
+
+test('iterative solver (leading pairs only) matches the closed form and the dense solver, both orientations', () => {
+  const sigma = [40, 7, 3, 0.05];
+  for (const [n, m] of [[300, 700], [700, 300]]) {
+    const { series, U } = closedForm(n, m, sigma);
+    const [it, dense] = (['iterative', 'dense'] as const).map((solver) => computePod(series, { rank: 'auto', energy: 1, solver }));
+    assert.equal(it.basis.rank, 4);
+    assert.equal(dense.basis.rank, 4);
+    // Only the leading values are computed, at least rank + 1.
+    assert.ok(it.basis.singularValues.length > 4 && it.basis.singularValues.length < 64, `${it.basis.singularValues.length} values`);
+    sigma.forEach((s, c) => {
+      assert.ok(Math.abs(it.basis.singularValues[c] - s) < 1e-10 * sigma[0], `σ${c + 1} = ${it.basis.singularValues[c]} vs ${s}`);
+      let d = 0;
+      for (let i = 0; i < n; i++) d += it.basis.modes[c * n + i] * U[c][i];
+      assert.ok(Math.abs(Math.abs(d) - 1) < 1e-9, `mode ${c + 1} alignment ${d}`);
+    });
+    assert.ok(Math.abs(it.basis.energy - 1) < 1e-12);
+    for (let k = 0; k < n * 4; k++) assert.ok(Math.abs(it.basis.modes[k] - dense.basis.modes[k]) < 1e-9, `mode entry ${k}`);
+    for (let c = 0; c < 4; c++) for (let j = 0; j < m; j++) assert.ok(Math.abs(it.coordinates[c][j] - dense.coordinates[c][j]) < 1e-9 * sigma[0]);
+    assert.ok(relError(liftFromPod(it.basis, it.coordinates), series) < 1e-12);
+  }
+});
+
+test('iterative solver: the block grows until the energy rule is settled; fixed rank; same answers as dense', () => {
+  // σ_c = 0.7^c for 30 modes: energy 0.999999 needs rank 20 (1 − 0.49^20 ≥ 1 − 1e-6 > 1 − 0.49^19).
+  const sigma = Array.from({ length: 30 }, (_, c) => 0.7 ** c);
+  const { series } = closedForm(260, 600, sigma);
+  for (const opts of [{ rank: 'auto' as const, energy: 0.999999 }, { rank: 7, energy: 0.5 }, { rank: 'auto' as const, energy: 1, maxRank: 12 }]) {
+    const it = computePod(series, { ...opts, solver: 'iterative' });
+    const dense = computePod(series, { ...opts, solver: 'dense' });
+    const want = opts.rank === 'auto' ? (opts.energy === 1 ? 12 : 20) : 7;
+    assert.equal(it.basis.rank, want, JSON.stringify(opts));
+    assert.ok(it.basis.singularValues.length < 260, 'leading values only (no dense fallback)');
+    assert.equal(dense.basis.rank, want, JSON.stringify(opts));
+    assert.ok(Math.abs(it.basis.energy - dense.basis.energy) < 1e-12, `energy ${it.basis.energy} vs ${dense.basis.energy}`);
+    for (let c = 0; c < want; c++) assert.ok(Math.abs(it.basis.singularValues[c] - sigma[c]) < 1e-10, `σ${c + 1}`);
+    const err = relError(liftFromPod(it.basis, it.coordinates), liftFromPod(dense.basis, dense.coordinates));
+    assert.ok(err < 1e-9, `iterative vs dense reconstruction ${err}`);
+  }
+});
+
+test('iterative solver on full-rank random data falls back to dense and agrees with it', () => {
+  const rand = mulberry32(3);
+  const series = Array.from({ length: 160 }, () => Float64Array.from({ length: 400 }, () => rand()));
+  const it = computePod(series, { rank: 'auto', energy: 0.9, solver: 'iterative' });
+  const dense = computePod(series, { rank: 'auto', energy: 0.9, solver: 'dense' });
+  assert.equal(it.basis.rank, dense.basis.rank);
+  assert.ok(Math.abs(it.basis.energy - dense.basis.energy) < 1e-9);
+  for (let c = 0; c < it.basis.rank; c++) assert.ok(Math.abs(it.basis.singularValues[c] / dense.basis.singularValues[c] - 1) < 1e-9, `σ${c + 1}`);
+});
