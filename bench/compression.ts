@@ -54,7 +54,7 @@ function system(sys: KnownSystem, steps = sys.steps): Case {
   return { name: sys.name, series: sampleSystem(sys, time), time };
 }
 
-function travellingWave(n = 256, m = 4000): Case {
+export function travellingWave(n = 256, m = 4000): Case {
   const time = uniformTime(m, 0.005);
   const c = 0.5;
   const series = Array.from({ length: n }, (_, i) => {
@@ -67,7 +67,7 @@ function travellingWave(n = 256, m = 4000): Case {
   return { name: 'travelling wave', series, time };
 }
 
-function sensorLorenz(n = 400, m = 8000): Case {
+export function sensorLorenz(n = 400, m = 8000): Case {
   const sys = lorenz();
   const time = uniformTime(m, sys.dt);
   const states = sampleSystem(sys, time);

@@ -5,10 +5,10 @@ import { FormatError, WsindyError } from '../errors';
 import { noProgress, type ProgressSink } from '../progress';
 import { readBasis } from './basis';
 import { readContainer, requireSection, sectionReader, type Section, type SectionTag } from './container';
-import { crc32Float64 } from './crc32';
+import { crc32 } from './crc32';
 import { readHeaderJson, readModel, type WsindyHeader } from './header';
-import { predictAll, type StoredModel } from './predictor';
-import { dequantise, readResidual, readUnpredictable } from './residual';
+import { predictAll, predictRow, type StoredModel } from './predictor';
+import { readResidual, readUnpredictable } from './residual';
 import { readTimeGrid } from './timeGrid';
 import { readWindows } from './windows';
 
@@ -18,7 +18,7 @@ export interface DecodeResult {
   header: WsindyHeader;
   /** The reconstruction, with the source's names, time stamps and CSV layout. */
   dataset: Dataset;
-  /** Model-only prediction n × m (NaN inside windows that carry no model). */
+  /** Model-only prediction n × m (NaN inside windows that carry no model), lifted on first access. */
   prediction: Float64Array[];
   /** Reduced coordinates of the prediction r × m (NaN inside windows that carry no model). */
   states: Float64Array[];
@@ -73,38 +73,61 @@ export function decodeWsindy(bytes: Uint8Array, progress: ProgressSink = noProgr
       throw new FormatError('prediction mismatch: the model blew up where the encoder did not; this file was written on a platform whose floating-point results differ');
     }
     progress({ phase: 'integrate', fraction: 1 });
-    let recon = result.pred;
-    if (header.mode === 'error-bounded') {
-      const { bound, q } = readResidual(sectionReader(requireSection(sections, 'RESI')), n, m);
-      if (header.bound !== bound) throw new FormatError('corrupt file: residual bound does not match the header');
-      recon = dequantise(result.pred, q, bound);
+    // Row by row: lift the prediction, add the residual, patch the exceptions. Memory: the output + O(m).
+    const residual = header.mode === 'error-bounded' ? readResidual(sectionReader(requireSection(sections, 'RESI')), n, m) : null;
+    if (residual && header.bound !== residual.bound) throw new FormatError('corrupt file: residual bound does not match the header');
+    if (!residual && (sections.has('RESI') || sections.has('UNPR'))) throw new FormatError('corrupt file: a model-only file with a residual section');
+    const series: Float64Array[] = [];
+    const p = new Float64Array(m);
+    const q = new Float64Array(m);
+    let predCrc = 0;
+    let reconCrc = 0;
+    for (let i = 0; i < n; i++) {
+      predictRow(basis, n, result.states, windows, i, p);
+      predCrc = crc32(new Uint8Array(p.buffer), predCrc);
+      const x = new Float64Array(m);
+      if (residual) {
+        residual.rows.next(q);
+        const step = 2 * residual.bound;
+        for (let j = 0; j < m; j++) x[j] = p[j] + q[j] * step;
+      } else x.set(p);
+      series.push(x);
+    }
+    if (residual) {
       const u = readUnpredictable(sectionReader(requireSection(sections, 'UNPR')), n * m);
       for (let k = 0; k < u.index.length; k++) {
         const at = u.index[k];
-        recon[Math.floor(at / m)][at % m] = u.values[k];
+        series[Math.floor(at / m)][at % m] = u.values[k];
       }
-    } else if (sections.has('RESI') || sections.has('UNPR')) {
-      throw new FormatError('corrupt file: a model-only file with a residual section');
     }
+    for (const x of series) reconCrc = crc32(new Uint8Array(x.buffer, x.byteOffset, x.byteLength), reconCrc);
     const chk = sectionReader(requireSection(sections, 'CHEK'));
-    const predCrc = chk.u32();
-    const reconCrc = chk.u32();
+    const predCrcStored = chk.u32();
+    const reconCrcStored = chk.u32();
     chk.end();
-    if (crc32Float64(result.pred) !== predCrc) {
+    if (predCrc !== predCrcStored) {
       throw new FormatError('prediction mismatch: this file was written on a platform whose floating-point results differ');
     }
-    if (crc32Float64(recon) !== reconCrc) throw new FormatError('reconstruction checksum mismatch: the decoded data differ from what was written');
-    const prediction = result.pred;
-    for (const w of windows) {
-      if (w.model) continue;
-      for (const row of prediction) row.fill(NaN, w.start, w.end);
-    }
+    if (reconCrc !== reconCrcStored) throw new FormatError('reconstruction checksum mismatch: the decoded data differ from what was written');
+    const states = result.states;
+    // the model-only prediction (NaN where a window carries no model), lifted only if someone asks
+    let prediction: Float64Array[] | null = null;
+    const liftPrediction = (): Float64Array[] => {
+      prediction ??= Array.from({ length: n }, (_, i) => {
+        const row = new Float64Array(m);
+        predictRow(basis, n, states, windows, i, row, NaN);
+        return row;
+      });
+      return prediction;
+    };
     progress({ phase: 'decode', fraction: 1 });
     return {
       header,
-      dataset: { names: header.names, series: recon, time, source: header.source.format },
-      prediction,
-      states: result.states,
+      dataset: { names: header.names, series, time, source: header.source.format },
+      get prediction() {
+        return liftPrediction();
+      },
+      states,
       windowStarts: windows.map((w) => w.start),
     };
   });

@@ -9,11 +9,11 @@ import { noProgress, type ProgressSink } from '../progress';
 import { planBasis, storeBasis } from './basis';
 import { ByteWriter } from './bytes';
 import { writeContainer, type SectionTag } from './container';
-import { crc32Float64 } from './crc32';
-import { MAX_INT } from './entropy';
+import { crc32 } from './crc32';
+import { IntRowEncoder, MAX_INT } from './entropy';
 import { storeCoefficients, writeHeaderJson, writeModel, type HeaderJson } from './header';
-import { anchorFrom, lift, makeRhs, predictAll, Rk4, type PredictorSetup, type StoredBasis, type StoredModel, type Window } from './predictor';
-import { quantise, writeResidual, writeUnpredictable, type Quantised } from './residual';
+import { anchorFrom, lift, makeRhs, predictAll, predictRow, Rk4, type PredictorSetup, type StoredBasis, type StoredModel, type Window } from './predictor';
+import { quantiseRow, residualSection, writeUnpredictable, type Unpredictable } from './residual';
 import { writeTimeGrid, type TimeSummary } from './timeGrid';
 import { writeWindows } from './windows';
 
@@ -51,14 +51,95 @@ interface Context {
 }
 
 interface Candidate {
+  ctx: Context;
   windows: Window[];
   corrections: Float64Array[];
-  pred: Float64Array[];
+  /** r × m states of the prediction; the n × m prediction is lifted row by row, never stored. */
   states: Float64Array[];
-  quant: Quantised | null;
-  /** Bytes of the sections that depend on the schedule. */
-  body: { WIND: Uint8Array; RESI?: Uint8Array; UNPR?: Uint8Array };
+  WIND: Uint8Array;
+  /** Bytes of WIND + RESI + UNPR: exact when `pass` is set, else estimated from sampled rows. */
   size: number;
+  pass: Pass | null;
+}
+
+/** What coding the residual of some rows gives. */
+interface Pass {
+  RESI: Uint8Array;
+  UNPR: Uint8Array;
+  /** CRCs of the prediction and the reconstruction rows coded, in order. */
+  predCrc: number;
+  reconCrc: number;
+  maxError: number;
+  sumSq: number;
+}
+
+/**
+ * Above this many variables the schedules are compared on a sample of the rows (groups of consecutive
+ * rows, so row-to-row transforms still see neighbours) and only the few best are coded in full.
+ */
+const SAMPLE_GROUPS = 8;
+const SAMPLE_GROUP_ROWS = 8;
+/** Candidates whose estimate is within this factor of the best are coded in full (at most MAX_FINALISTS). */
+const FINALIST_SLACK = 1.1;
+const MAX_FINALISTS = 3;
+
+function sampledRows(n: number): Int32Array | null {
+  if (n <= SAMPLE_GROUPS * SAMPLE_GROUP_ROWS) return null;
+  const rows = new Int32Array(SAMPLE_GROUPS * SAMPLE_GROUP_ROWS);
+  for (let g = 0; g < SAMPLE_GROUPS; g++) {
+    const first = Math.floor((g * (n - SAMPLE_GROUP_ROWS)) / (SAMPLE_GROUPS - 1));
+    for (let k = 0; k < SAMPLE_GROUP_ROWS; k++) rows[g * SAMPLE_GROUP_ROWS + k] = first + k;
+  }
+  return rows;
+}
+
+function f64Bytes(a: Float64Array): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/** Scratch rows of length m, shared by every pass (one prediction, one q, one reconstruction row). */
+interface Scratch {
+  p: Float64Array;
+  q: Float64Array;
+  rec: Float64Array;
+}
+
+/**
+ * Lift, quantise and code the given rows (all when `rows` is null) of a schedule's prediction, one row at
+ * a time: O(m) memory whatever n.
+ */
+function residualPass(ctx: Context, windows: readonly Window[], states: readonly Float64Array[], rows: Int32Array | null, mode: CompressionMode, scratch: Scratch): Pass {
+  const { n, m, series, bound } = ctx;
+  const basis = ctx.setup.basis;
+  const { p, q, rec } = scratch;
+  const count = rows ? rows.length : n;
+  const bounded = mode !== 'model-only';
+  const enc = bounded ? new IntRowEncoder(m) : null;
+  const u: Unpredictable = { index: [], values: [] };
+  let predCrc = 0;
+  let reconCrc = 0;
+  const err = { max: 0, sumSq: 0 };
+  for (let k = 0; k < count; k++) {
+    const i = rows ? rows[k] : k;
+    predictRow(basis, n, states, windows, i, p);
+    predCrc = crc32(f64Bytes(p), predCrc);
+    if (enc) {
+      quantiseRow(series[i], p, bound, i, q, rec, u, err);
+      enc.push(q);
+      reconCrc = crc32(f64Bytes(rec), reconCrc);
+    } else {
+      const x = series[i];
+      for (let j = 0; j < m; j++) {
+        const d = Math.abs(x[j] - p[j]);
+        if (!(d <= err.max)) err.max = d;
+        err.sumSq += d * d;
+      }
+    }
+  }
+  if (!enc) reconCrc = predCrc;
+  const RESI = enc ? residualSection(bound, enc.finish()) : new Uint8Array(0);
+  const UNPR = enc ? writeUnpredictable(u) : new Uint8Array(0);
+  return { RESI, UNPR, predCrc, reconCrc, maxError: err.max, sumSq: err.sumSq };
 }
 
 function roundCorrection(ctx: Context, s: number, base: Float64Array, step: number): Float64Array {
@@ -152,8 +233,11 @@ function mergeNoModel(windows: Window[]): Window[] {
   return out;
 }
 
-/** Run the decoder's predictor; a window that blows up becomes a no-model window (bound still holds). */
-function evaluate(ctx: Context, schedule: Window[], mode: CompressionMode): Candidate {
+/**
+ * Run the decoder's predictor; a window that blows up becomes a no-model window (bound still holds).
+ * The residual is coded on `rows` only (an estimate) or on all rows (`rows` null: the exact size).
+ */
+function evaluate(ctx: Context, schedule: Window[], mode: CompressionMode, rows: Int32Array | null, scratch: Scratch): Candidate {
   let windows = schedule.map((w) => ({ ...w }));
   let corrections: Float64Array[] = [];
   let result;
@@ -175,23 +259,19 @@ function evaluate(ctx: Context, schedule: Window[], mode: CompressionMode): Cand
       windows = mergeNoModel(windows);
     }
   }
-  const r = ctx.r;
-  const WIND = writeWindows(windows, ctx.setup.anchorStep, corrections, r);
-  if (mode === 'model-only') {
-    return { windows, corrections, pred: result.pred, states: result.states, quant: null, body: { WIND }, size: WIND.length };
+  const WIND = writeWindows(windows, ctx.setup.anchorStep, corrections, ctx.r);
+  const cand: Candidate = { ctx, windows, corrections, states: result.states, WIND, size: WIND.length, pass: null };
+  if (mode === 'model-only') return cand;
+  const pass = residualPass(ctx, windows, result.states, rows, mode, scratch);
+  if (rows) {
+    // scale the sampled rows' residual and exceptions up to all n rows
+    const scale = ctx.n / rows.length;
+    cand.size += 8 + (pass.RESI.length - 8) * scale + pass.UNPR.length * scale;
+  } else {
+    cand.pass = pass;
+    cand.size += pass.RESI.length + pass.UNPR.length;
   }
-  const quant = quantise(ctx.series, result.pred, ctx.bound);
-  const RESI = writeResidual(ctx.bound, quant.q);
-  const UNPR = writeUnpredictable(quant.unpredictable);
-  return {
-    windows,
-    corrections,
-    pred: result.pred,
-    states: result.states,
-    quant,
-    body: { WIND, RESI, UNPR },
-    size: WIND.length + RESI.length + UNPR.length,
-  };
+  return cand;
 }
 
 /** Fewest RK4 sub-steps whose result agrees with twice as many to within tol over the first samples. */
@@ -221,6 +301,22 @@ function chooseSubsteps(ctx: Omit<Context, 'setup'>, setup: Omit<PredictorSetup,
     prev = next;
   }
   return 64;
+}
+
+/** a_k(t_j) = Σ_i U_ik (x_ij − mean_i), i ascending (the same sums as a per-sample loop). */
+function project(series: readonly Float64Array[], mean: Float64Array, modes: Float64Array, r: number, m: number): Float64Array[] {
+  const n = series.length;
+  const out = Array.from({ length: r }, () => new Float64Array(m));
+  for (let i = 0; i < n; i++) {
+    const x = series[i];
+    const mu = mean[i];
+    for (let k = 0; k < r; k++) {
+      const u = modes[k * n + i];
+      const a = out[k];
+      for (let j = 0; j < m; j++) a[j] += u * (x[j] - mu);
+    }
+  }
+  return out;
 }
 
 function dataRange(series: readonly Float64Array[]): { min: number; max: number } {
@@ -266,47 +362,36 @@ export function encodeWsindy(input: EncodeInput, progress: ProgressSink = noProg
   const pod = system.pod;
   if (pod) {
     if (pod.mean.length !== n || pod.modes.length !== n * r) throw new OptionError('POD basis does not match the data');
-    const amax = new Array<number>(r).fill(0);
-    for (let j = 0; j < m; j++) {
-      for (let k = 0; k < r; k++) {
-        let a = 0;
-        for (let i = 0; i < n; i++) a += pod.modes[k * n + i] * (series[i][j] - pod.mean[i]);
-        amax[k] = Math.max(amax[k], Math.abs(a));
-      }
-    }
+    // a_k(t_j) = Σ_i U_ik (x_ij − mean_i), summed over i ascending as before but row by row (cache friendly)
+    const proj = project(series, pod.mean, pod.modes, r, m);
+    const amax = proj.map((a) => a.reduce((s, v) => Math.max(s, Math.abs(v)), 0));
     const stored = storeBasis(pod.mean, pod.modes, planBasis(prec, amax));
     basis = stored.basis;
     basisBytes = stored.bytes;
   } else if (r !== n) {
     throw new OptionError(`a model without POD must have one state per variable (${r} states, ${n} variables)`);
   }
-  const trueStates = Array.from({ length: r }, () => new Float64Array(m));
-  for (let j = 0; j < m; j++) {
-    for (let k = 0; k < r; k++) {
-      if (!basis) trueStates[k][j] = series[k][j];
-      else {
-        let a = 0;
-        for (let i = 0; i < n; i++) a += basis.modes[k * n + i] * (series[i][j] - basis.mean[i]);
-        trueStates[k][j] = a;
-      }
-    }
-  }
+  const trueStates = basis ? project(series, basis.mean, basis.modes, r, m) : series.slice(0, r);
   const base = { n, m, r, series, trueStates, bound };
   const partialSetup = { model, basis, n, time: dataset.time, anchorStep: 0 };
   const substeps = chooseSubsteps(base, partialSetup, prec > 0 ? prec / 64 : 1e-12 * Math.max(range, 1e-300));
   progress({ phase: 'code', fraction: 0.05 });
 
   const ctxFor = (bits: number): Context => ({ ...base, setup: { ...partialSetup, substeps, anchorStep: prec > 0 ? prec * 2 ** -bits : 0 } });
+  const scratch: Scratch = { p: new Float64Array(m), q: new Float64Array(m), rec: new Float64Array(m) };
+  const rows = mode === 'model-only' ? null : sampledRows(n);
+  const candidates: Candidate[] = [];
   let best: Candidate | null = null;
   const consider = (c: Candidate) => {
+    candidates.push(c);
     if (!best || c.size < best.size) best = c;
   };
   const lengths = [16, 64, 256, 1024, 4096].filter((L, k) => k === 0 || L < m * 2);
   if (mode === 'model-only') {
     const minLen = Math.max(1, Math.min(8, Math.floor(m / 64)));
-    for (const bits of [8]) consider(evaluate(ctxFor(bits), greedyWindows(ctxFor(bits), 1, minLen, false), mode));
+    for (const bits of [8]) consider(evaluate(ctxFor(bits), greedyWindows(ctxFor(bits), 1, minLen, false), mode, null, scratch));
   } else {
-    consider(evaluate(ctxFor(8), [{ start: 0, end: m, model: false }], mode));
+    consider(evaluate(ctxFor(8), [{ start: 0, end: m, model: false }], mode, rows, scratch));
     {
       const schedules: ((c: Context) => Window[])[] = [
         ...[0.5, 2, 8].map((theta) => (c: Context) => greedyWindows(c, theta, 8, true)),
@@ -315,32 +400,40 @@ export function encodeWsindy(input: EncodeInput, progress: ProgressSink = noProg
       let bestSchedule = schedules[0];
       let bestSize = Infinity;
       schedules.forEach((sch, k) => {
-        const c = evaluate(ctxFor(8), sch(ctxFor(8)), mode);
+        const c = evaluate(ctxFor(8), sch(ctxFor(8)), mode, rows, scratch);
         consider(c);
         if (c.size < bestSize) {
           bestSize = c.size;
           bestSchedule = sch;
         }
-        progress({ phase: 'code', fraction: 0.1 + (0.7 * (k + 1)) / schedules.length });
+        progress({ phase: 'code', fraction: 0.1 + (0.6 * (k + 1)) / schedules.length });
       });
-      for (const bits of ANCHOR_BITS) if (bits !== 8) consider(evaluate(ctxFor(bits), bestSchedule(ctxFor(bits)), mode));
+      for (const bits of ANCHOR_BITS) if (bits !== 8) consider(evaluate(ctxFor(bits), bestSchedule(ctxFor(bits)), mode, rows, scratch));
     }
   }
-  const chosen = best as unknown as Candidate;
+  progress({ phase: 'code', fraction: 0.75 });
+  let chosen = best as unknown as Candidate;
+  if (!chosen.pass) {
+    // estimated sizes: code the few best in full and keep the smallest (ties: the earlier schedule)
+    const order = candidates.map((_c, k) => k).sort((x, y) => candidates[x].size - candidates[y].size || x - y);
+    const finalists = order.filter((k) => candidates[k].size <= chosen.size * FINALIST_SLACK).slice(0, MAX_FINALISTS).sort((x, y) => x - y);
+    let bestExact = Infinity;
+    for (const k of finalists) {
+      const c = candidates[k];
+      c.pass = residualPass(c.ctx, c.windows, c.states, null, mode, scratch);
+      c.size = c.WIND.length + c.pass.RESI.length + c.pass.UNPR.length;
+      if (c.size < bestExact) {
+        bestExact = c.size;
+        chosen = c;
+      }
+    }
+  }
+  const pass = chosen.pass ?? residualPass(chosen.ctx, chosen.windows, chosen.states, null, mode, scratch);
   progress({ phase: 'code', fraction: 0.9 });
 
   // errors of what the decoder will produce
-  const recon = chosen.quant ? chosen.quant.recon : chosen.pred;
-  let maxError = 0;
-  let sumSq = 0;
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < m; j++) {
-      const d = Math.abs(series[i][j] - recon[i][j]);
-      if (!(d <= maxError)) maxError = d;
-      sumSq += d * d;
-    }
-  }
-  const rmsError = Math.sqrt(sumSq / (n * m));
+  const maxError = pass.maxError;
+  const rmsError = Math.sqrt(pass.sumSq / (n * m));
   const maxRelativeError = range > 0 ? maxError / range : maxError === 0 ? 0 : Infinity;
 
   const timeW = new ByteWriter();
@@ -371,17 +464,19 @@ export function encodeWsindy(input: EncodeInput, progress: ProgressSink = noProg
     settings: input.settings,
   };
   const chk = new ByteWriter();
-  chk.u32(crc32Float64(chosen.pred));
-  chk.u32(crc32Float64(recon));
+  chk.u32(pass.predCrc);
+  chk.u32(pass.reconCrc);
   const sections: { tag: SectionTag; payload: Uint8Array }[] = [
     { tag: 'HEAD', payload: writeHeaderJson(header) },
     { tag: 'MODL', payload: writeModel(model, substeps) },
     { tag: 'TIME', payload: TIME },
   ];
   if (basisBytes) sections.push({ tag: 'BASI', payload: basisBytes });
-  sections.push({ tag: 'WIND', payload: chosen.body.WIND });
-  if (chosen.body.RESI) sections.push({ tag: 'RESI', payload: chosen.body.RESI });
-  if (chosen.body.UNPR) sections.push({ tag: 'UNPR', payload: chosen.body.UNPR });
+  sections.push({ tag: 'WIND', payload: chosen.WIND });
+  if (mode !== 'model-only') {
+    sections.push({ tag: 'RESI', payload: pass.RESI });
+    sections.push({ tag: 'UNPR', payload: pass.UNPR });
+  }
   sections.push({ tag: 'CHEK', payload: chk.finish() });
   const bytes = writeContainer(sections);
   progress({ phase: 'code', fraction: 1 });

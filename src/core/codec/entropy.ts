@@ -63,12 +63,6 @@ function untransform(t: number, s: number, row: Float64Array, prev: Float64Array
   }
 }
 
-function symbolCost(s: number): number {
-  if (s === 0) return 0.4;
-  const a = Math.abs(s);
-  return 3 + 2 * (a < 4294967296 ? 31 - Math.clz32(a) : 40);
-}
-
 class Models {
   readonly zero = new ContextModel(9);
   readonly sign = new ContextModel(3);
@@ -149,63 +143,147 @@ function decodeTransform(dec: RangeDecoder, md: Models, prevT: number): number {
   return t;
 }
 
-/** Code equal-length rows of integers. The shape is not stored: the caller knows it. */
-export function encodeIntRows(rows: readonly Float64Array[]): Uint8Array {
-  const enc = new RangeEncoder();
-  const md = new Models();
-  const len = rows.length > 0 ? rows[0].length : 0;
-  let prevSyms = new Float64Array(len);
-  let syms = new Float64Array(len);
-  let prevT = 1;
-  for (let i = 0; i < rows.length; i++) {
-    const row = rows[i];
-    if (row.length !== len) throw new RangeError('rows must have equal length');
-    const prev = i > 0 ? rows[i - 1] : null;
-    const nT = prev ? N_TRANSFORMS : 3;
+function sc(s: number): number {
+  if (s === 0) return 0.4;
+  const a = s < 0 ? -s : s;
+  return 3 + 2 * (a < 4294967296 ? 31 - Math.clz32(a) : 40);
+}
+
+/**
+ * Streaming coder of equal-length rows of integers: `push` one row at a time (the caller may reuse its
+ * buffer), `finish` gives the bytes. Same bytes as coding all rows at once; memory O(row length).
+ */
+export class IntRowEncoder {
+  private readonly enc = new RangeEncoder();
+  private readonly md = new Models();
+  private prev: Float64Array;
+  private cur: Float64Array;
+  private prevSyms: Float64Array;
+  private syms: Float64Array;
+  private prevT = 1;
+  private rows = 0;
+  private readonly cost = new Float64Array(N_TRANSFORMS);
+  constructor(readonly len: number) {
+    this.prev = new Float64Array(len);
+    this.cur = new Float64Array(len);
+    this.prevSyms = new Float64Array(len);
+    this.syms = new Float64Array(len);
+  }
+
+  push(input: ArrayLike<number>): void {
+    const { len, enc, md, cost } = this;
+    if (input.length !== len) throw new RangeError('rows must have equal length');
+    const row = this.cur;
+    for (let j = 0; j < len; j++) {
+      const v = input[j];
+      if (!(Math.abs(v) <= MAX_INT) || !Number.isInteger(v)) throw new RangeError(`not a codable integer: ${v}`);
+      row[j] = v;
+    }
+    const hasPrev = this.rows > 0;
+    const prev = hasPrev ? this.prev : null;
+    const syms = this.syms;
+    const prevSyms = this.prevSyms;
+    const nT = hasPrev ? N_TRANSFORMS : 3;
     for (let b0 = 0; b0 < len; b0 += BLOCK) {
       const b1 = Math.min(len, b0 + BLOCK);
+      // all transform costs in one pass (same sums, same order as one pass per transform)
+      for (let t = 0; t < N_TRANSFORMS; t++) cost[t] = t === this.prevT ? 0 : 4;
+      let c0 = cost[0];
+      let c1 = cost[1];
+      let c2 = cost[2];
+      let c3 = cost[3];
+      let c4 = cost[4];
+      for (let j = b0; j < b1; j++) {
+        const v = row[j];
+        const l = j > 0 ? row[j - 1] : 0;
+        const l2 = j > 1 ? row[j - 2] : 0;
+        c0 += sc(v);
+        c1 += sc(v - l);
+        c2 += sc(v - 2 * l + l2);
+        if (prev) {
+          const u = prev[j];
+          c3 += sc(v - u);
+          c4 += sc(v - l - u + (j > 0 ? prev[j - 1] : 0));
+        }
+      }
+      cost[0] = c0;
+      cost[1] = c1;
+      cost[2] = c2;
+      cost[3] = c3;
+      cost[4] = c4;
       let bestT = 0;
       let bestCost = Infinity;
       for (let t = 0; t < nT; t++) {
-        let cost = t === prevT ? 0 : 4;
-        for (let j = b0; j < b1 && cost < bestCost; j++) cost += symbolCost(transform(t, row, prev, j));
-        if (cost < bestCost) {
-          bestCost = cost;
+        if (cost[t] < bestCost) {
+          bestCost = cost[t];
           bestT = t;
         }
       }
-      encodeTransform(enc, md, bestT, prevT);
-      prevT = bestT;
+      encodeTransform(enc, md, bestT, this.prevT);
+      this.prevT = bestT;
       for (let j = b0; j < b1; j++) {
-        const v = row[j];
-        if (!(Math.abs(v) <= MAX_INT) || !Number.isInteger(v)) throw new RangeError(`not a codable integer: ${v}`);
         const s = transform(bestT, row, prev, j);
         syms[j] = s;
-        encodeSymbol(enc, md, s, j > 0 ? syms[j - 1] : 0, i > 0 ? prevSyms[j] : 0);
+        const left = j > 0 ? syms[j - 1] : 0;
+        const up = hasPrev ? prevSyms[j] : 0;
+        if (s === 0) enc.bit(md.zero, zeroCtx(left, up), 0);
+        else encodeSymbol(enc, md, s, left, up);
       }
     }
-    [prevSyms, syms] = [syms, prevSyms];
+    this.cur = this.prev;
+    this.prev = row;
+    this.syms = prevSyms;
+    this.prevSyms = syms;
+    this.rows++;
   }
-  return enc.finish();
+
+  finish(): Uint8Array {
+    return this.enc.finish();
+  }
 }
 
-export function decodeIntRows(bytes: Uint8Array, nRows: number, len: number, what: string): Float64Array[] {
-  const dec = new RangeDecoder(bytes);
-  const md = new Models();
-  const rows: Float64Array[] = [];
-  let prevSyms = new Float64Array(len);
-  let syms = new Float64Array(len);
-  let prevT = 1;
-  for (let i = 0; i < nRows; i++) {
-    const row = new Float64Array(len);
-    const prev = i > 0 ? rows[i - 1] : null;
+/** Code equal-length rows of integers. The shape is not stored: the caller knows it. */
+export function encodeIntRows(rows: readonly Float64Array[]): Uint8Array {
+  const e = new IntRowEncoder(rows.length > 0 ? rows[0].length : 0);
+  for (const row of rows) e.push(row);
+  return e.finish();
+}
+
+/** Streaming decoder: `next(out)` decodes the next row into `out` (which must not be reused for the previous row). */
+export class IntRowDecoder {
+  private readonly dec: RangeDecoder;
+  private readonly md = new Models();
+  private prev: Float64Array;
+  private prevSyms: Float64Array;
+  private syms: Float64Array;
+  private prevT = 1;
+  private rows = 0;
+  constructor(
+    bytes: Uint8Array,
+    readonly nRows: number,
+    readonly len: number,
+    private readonly what: string,
+  ) {
+    this.dec = new RangeDecoder(bytes);
+    this.prev = new Float64Array(len);
+    this.prevSyms = new Float64Array(len);
+    this.syms = new Float64Array(len);
+  }
+
+  next(row: Float64Array = new Float64Array(this.len)): Float64Array {
+    const { dec, md, len, what } = this;
+    if (this.rows >= this.nRows) throw new RangeError('no more rows');
+    const hasPrev = this.rows > 0;
+    const prev = hasPrev ? this.prev : null;
+    const syms = this.syms;
+    const prevSyms = this.prevSyms;
     for (let b0 = 0; b0 < len; b0 += BLOCK) {
       const b1 = Math.min(len, b0 + BLOCK);
-      const t = decodeTransform(dec, md, prevT);
+      const t = decodeTransform(dec, md, this.prevT);
       if (!prev && t > 2) throw new FormatError(`corrupt ${what} stream: row transform on the first row`);
-      prevT = t;
+      this.prevT = t;
       for (let j = b0; j < b1; j++) {
-        const s = decodeSymbol(dec, md, j > 0 ? syms[j - 1] : 0, i > 0 ? prevSyms[j] : 0);
+        const s = decodeSymbol(dec, md, j > 0 ? syms[j - 1] : 0, hasPrev ? prevSyms[j] : 0);
         syms[j] = s;
         const v = untransform(t, s, row, prev, j);
         if (!(Math.abs(v) <= MAX_INT)) throw new FormatError(`corrupt ${what} stream: value out of range`);
@@ -213,8 +291,18 @@ export function decodeIntRows(bytes: Uint8Array, nRows: number, len: number, wha
       }
       if (dec.overrun > 8) throw new FormatError(`corrupt ${what} stream: ends early`);
     }
-    rows.push(row);
-    [prevSyms, syms] = [syms, prevSyms];
+    // keep our own copy of the row as the next row's context (the caller may overwrite `row`)
+    this.prev.set(row);
+    this.syms = prevSyms;
+    this.prevSyms = syms;
+    this.rows++;
+    return row;
   }
+}
+
+export function decodeIntRows(bytes: Uint8Array, nRows: number, len: number, what: string): Float64Array[] {
+  const d = new IntRowDecoder(bytes, nRows, len, what);
+  const rows: Float64Array[] = [];
+  for (let i = 0; i < nRows; i++) rows.push(d.next());
   return rows;
 }

@@ -153,9 +153,7 @@ export interface PredictorSetup {
 }
 
 export interface Prediction {
-  /** n × m lifted prediction (0 where a window has no model). */
-  pred: Float64Array[];
-  /** r × m states (NaN where a window has no model). */
+  /** r × m states (NaN where a window has no model). The lifted prediction is `predictRow` of these. */
   states: Float64Array[];
   /** Index of the first window whose integration blew up inside the window, or -1. */
   failedWindow: number;
@@ -165,19 +163,18 @@ export interface Prediction {
  * Run every window in order. `correction(w, base)` gives the anchor correction of model window w
  * (the decoder reads it from the file; the encoder computes it from the data). The base of a window's
  * anchor is the previous model window's integration continued to this window's first sample, else 0.
+ * Only the r × m states are kept: the n × m prediction is lifted row by row by `predictRow`.
  */
 export function predictAll(
   setup: PredictorSetup,
   windows: readonly Window[],
   correction: (w: number, base: Float64Array) => Float64Array,
 ): Prediction {
-  const { model, basis, n, time, substeps, anchorStep } = setup;
+  const { model, time, substeps, anchorStep } = setup;
   const r = model.r;
   const m = time.length;
-  const pred = Array.from({ length: n }, () => new Float64Array(m));
   const states = Array.from({ length: r }, () => new Float64Array(m).fill(NaN));
   const rk = new Rk4(makeRhs(model), r, substeps);
-  const x = new Float64Array(n);
   let base = new Float64Array(r);
   for (let w = 0; w < windows.length; w++) {
     const { start, end } = windows[w];
@@ -186,19 +183,63 @@ export function predictAll(
       continue;
     }
     const y = anchorFrom(base, correction(w, base), anchorStep);
-    if (!y.every((v) => Math.abs(v) <= BLOWUP)) return { pred, states, failedWindow: w };
+    if (!y.every((v) => Math.abs(v) <= BLOWUP)) return { states, failedWindow: w };
     let blown = false;
     for (let j = start; j < end; j++) {
-      lift(basis, n, y, x);
-      for (let i = 0; i < n; i++) pred[i][j] = x[i];
       for (let i = 0; i < r; i++) states[i][j] = y[i];
       if (j + 1 >= m) break;
       if (!rk.advance(y, time[j + 1] - time[j])) {
-        if (j + 1 < end) return { pred, states, failedWindow: w };
+        if (j + 1 < end) return { states, failedWindow: w };
         blown = true;
       }
     }
     base = blown || end >= m ? new Float64Array(r) : Float64Array.from(y);
   }
-  return { pred, states, failedWindow: -1 };
+  return { states, failedWindow: -1 };
+}
+
+/**
+ * Row i (variable i over all samples) of the lifted prediction, exactly `lift` of each sample's state:
+ * x_ij = mean_i + Σ_k U_ik a_kj (k ascending), or a_ij without a basis; `empty` (0 for the codec's
+ * predictor, NaN for display) where a window has no model.
+ */
+export function predictRow(basis: StoredBasis | null, n: number, states: readonly Float64Array[], windows: readonly Window[], i: number, out: Float64Array, empty = 0): void {
+  const r = states.length;
+  for (const w of windows) {
+    const { start, end } = w;
+    if (!w.model) {
+      out.fill(empty, start, end);
+      continue;
+    }
+    if (!basis) {
+      out.set(states[i].subarray(start, end), start);
+      continue;
+    }
+    const mu = basis.mean[i];
+    if (r === 1) {
+      const u0 = basis.modes[i];
+      const a0 = states[0];
+      for (let j = start; j < end; j++) out[j] = mu + u0 * a0[j];
+    } else if (r === 2) {
+      const u0 = basis.modes[i];
+      const u1 = basis.modes[n + i];
+      const a0 = states[0];
+      const a1 = states[1];
+      for (let j = start; j < end; j++) out[j] = mu + u0 * a0[j] + u1 * a1[j];
+    } else if (r === 3) {
+      const u0 = basis.modes[i];
+      const u1 = basis.modes[n + i];
+      const u2 = basis.modes[2 * n + i];
+      const a0 = states[0];
+      const a1 = states[1];
+      const a2 = states[2];
+      for (let j = start; j < end; j++) out[j] = mu + u0 * a0[j] + u1 * a1[j] + u2 * a2[j];
+    } else {
+      for (let j = start; j < end; j++) {
+        let v = mu;
+        for (let k = 0; k < r; k++) v += basis.modes[k * n + i] * states[k][j];
+        out[j] = v;
+      }
+    }
+  }
 }

@@ -2,69 +2,64 @@
 // floating point and any |x − x̂| > b (rounding at a bin edge, overflow, huge jumps) is stored exactly
 // in the "unpredictable" list, as SZ does. Sections RESI (the integers) and UNPR (the exceptions).
 import { ByteReader, ByteWriter } from './bytes';
-import { MAX_INT, decodeIntRows, encodeIntRows } from './entropy';
+import { IntRowDecoder, MAX_INT, decodeIntRows, encodeIntRows } from './entropy';
 import { readFloatsLossless, writeFloatsLossless } from './floatPack';
 
-export interface Quantised {
-  q: Float64Array[];
-  recon: Float64Array[];
-  /** Flat indices i·m + j, ascending, and the exact values there. */
-  unpredictable: { index: number[]; values: number[] };
+/** Exceptions: flat indices i·m + j, ascending, and the exact values there. */
+export interface Unpredictable {
+  index: number[];
+  values: number[];
 }
 
-export function quantise(series: readonly Float64Array[], pred: readonly Float64Array[], bound: number): Quantised {
+/**
+ * Quantise row `i` of the data against its prediction: q and the decoder's reconstruction x̂ into the
+ * given buffers (length m), exceptions appended to `u`; max |x − x̂| and Σ (x − x̂)² continued in `err`.
+ */
+export function quantiseRow(x: Float64Array, p: Float64Array, bound: number, i: number, q: Float64Array, recon: Float64Array, u: Unpredictable, err: { max: number; sumSq: number }): void {
   const step = 2 * bound;
-  const m = series.length > 0 ? series[0].length : 0;
-  const q: Float64Array[] = [];
-  const recon: Float64Array[] = [];
-  const index: number[] = [];
-  const values: number[] = [];
-  for (let i = 0; i < series.length; i++) {
-    const x = series[i];
-    const p = pred[i];
-    const qi = new Float64Array(m);
-    const ri = new Float64Array(m);
-    for (let j = 0; j < m; j++) {
-      let k = step > 0 ? Math.round((x[j] - p[j]) / step) : 0;
-      if (!(Math.abs(k) <= MAX_INT)) k = 0;
-      const xh = p[j] + k * step;
-      qi[j] = k === 0 ? 0 : k; // no -0 in the stream
-      if (Math.abs(x[j] - xh) <= bound) ri[j] = xh;
-      else {
-        ri[j] = x[j];
-        index.push(i * m + j);
-        values.push(x[j]);
-      }
+  const m = x.length;
+  let { max, sumSq } = err;
+  for (let j = 0; j < m; j++) {
+    const xj = x[j];
+    const pj = p[j];
+    let k = step > 0 ? Math.round((xj - pj) / step) : 0;
+    if (!(Math.abs(k) <= MAX_INT) || k === 0) k = 0; // no -0 in the stream, nor in x̂ = p + k·2b
+    const xh = pj + k * step;
+    q[j] = k;
+    let d = Math.abs(xj - xh);
+    if (d <= bound) recon[j] = xh;
+    else {
+      recon[j] = xj;
+      d = 0;
+      u.index.push(i * m + j);
+      u.values.push(xj);
     }
-    q.push(qi);
-    recon.push(ri);
+    if (!(d <= max)) max = d;
+    sumSq += d * d;
   }
-  return { q, recon, unpredictable: { index, values } };
+  err.max = max;
+  err.sumSq = sumSq;
 }
 
-/** x̂ = p + q·2b, with the decoder's exact operation order. */
-export function dequantise(pred: readonly Float64Array[], q: readonly Float64Array[], bound: number): Float64Array[] {
-  const step = 2 * bound;
-  return pred.map((p, i) => Float64Array.from(p, (v, j) => v + q[i][j] * step));
-}
-
-export function writeResidual(bound: number, q: readonly Float64Array[]): Uint8Array {
+/** Section RESI from the coded integer rows. */
+export function residualSection(bound: number, coded: Uint8Array): Uint8Array {
   const w = new ByteWriter();
   w.f64(bound);
-  w.bytes(encodeIntRows(q));
+  w.bytes(coded);
   return w.finish();
 }
 
-export function readResidual(r: ByteReader, n: number, m: number): { bound: number; q: Float64Array[] } {
+/** The bound and a row-by-row decoder of the quantised residual (n rows of m). */
+export function readResidual(r: ByteReader, n: number, m: number): { bound: number; rows: IntRowDecoder } {
   const bound = r.finite('bound');
   if (bound < 0) r.fail('negative bound');
   const body = r.take(r.remaining);
   // A zero costs at least ~0.0015 bit: a stream this long cannot describe more values than this.
   if (n * m > (body.length + 64) * 8 * 1024) r.fail(`${body.length} bytes cannot hold ${n * m} values`);
-  return { bound, q: decodeIntRows(body, n, m, 'residual') };
+  return { bound, rows: new IntRowDecoder(body, n, m, 'residual') };
 }
 
-export function writeUnpredictable(u: Quantised['unpredictable']): Uint8Array {
+export function writeUnpredictable(u: Unpredictable): Uint8Array {
   const w = new ByteWriter();
   w.varuint(u.index.length);
   if (u.index.length > 0) {
