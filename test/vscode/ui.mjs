@@ -2,11 +2,13 @@
 // - right-click lorenz.csv in the Explorer → "Compress with Weak-SINDy" → the result notification →
 //   lorenz.wsindy appears in the Explorer;
 // - palette "Weak-SINDy: Reconstruct CSV from Model" → pick the model in the file dialog →
-//   lorenz.reconstructed.csv appears in the Explorer.
+//   lorenz.reconstructed.csv appears in the Explorer;
+// - the model view (uiModelView.mjs): equations, plots, copy, save, reconstruct, error page.
 import { createRequire } from 'node:module';
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { modelViewUiTests } from './uiModelView.mjs';
 
 const require = createRequire(import.meta.url);
 const h = require('./harness.js');
@@ -87,7 +89,9 @@ export async function runUiTests({ root, outDir }) {
   };
   try {
     await test('open the workbench with the extension', async () => {
-      page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      // Clipboard permissions: the model view's Copy buttons go through VS Code's clipboard service to
+      // the browser's clipboard, which the tests read back.
+      page = await browser.newPage({ viewport: { width: 1400, height: 900 }, permissions: ['clipboard-read', 'clipboard-write'] });
       page.on('console', (m) => logs.push(`[console.${m.type()}] ${m.text()}`));
       page.on('pageerror', (e) => logs.push(`[pageerror] ${e.message}`));
       const authority = new URL(server.url).host;
@@ -206,6 +210,8 @@ export async function runUiTests({ root, outDir }) {
       await output.filter({ hasText: 'failed [E_INPUT]' }).first().waitFor({ timeout: 15000 });
       if (existsSync(join(ws, 'bad.wsindy'))) throw new Error('a file was written for a bad CSV');
     });
+
+    await modelViewUiTests({ page: () => page, ws, root, test, contextMenu, explorerRow });
   } finally {
     await browser.close().catch(() => {});
     await server.stop();

@@ -14,21 +14,30 @@ export const MODEL_VIEW = {
   reconstruct: '#reconstruct',
 };
 
-/** The frame (of any depth) showing the model view once its equations or its error page are there. */
-export async function findModelViewFrame(page, timeoutMs = 30_000) {
+/**
+ * The frame (of any depth) showing the model view once its equations or its error page are there.
+ * With `fileName`, only the view of that file: its title (h1) or its error page naming it.
+ */
+export async function findModelViewFrame(page, timeoutMs = 30_000, { fileName } = {}) {
   const until = Date.now() + timeoutMs;
   const sel = `${MODEL_VIEW.equation} .katex, ${MODEL_VIEW.errorPage}`;
   while (Date.now() < until) {
     for (const f of page.frames()) {
       try {
-        if (await f.$(sel)) return f;
+        if (!(await f.$(sel))) continue;
+        if (!fileName) return f;
+        const shown = await f.evaluate((errSel) => {
+          const err = document.querySelector(errSel);
+          return err ? err.textContent ?? '' : document.querySelector('header.top h1')?.textContent ?? '';
+        }, MODEL_VIEW.errorPage);
+        if (shown === fileName || shown.includes(`${fileName}:`)) return f;
       } catch {
         // detached or navigating frame
       }
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`no model view frame within ${timeoutMs} ms`);
+  throw new Error(`no model view frame${fileName ? ` for ${fileName}` : ''} within ${timeoutMs} ms`);
 }
 
 /**
