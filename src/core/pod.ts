@@ -71,6 +71,7 @@ export function computePod(series: Float64Array[], opts: PodOptions): PodResult 
   return densePod(series, mean, scale, opts);
 }
 
+/** Row means and the largest |x − mean| (from each row's extremes), in one pass over the data. */
 function meanAndScale(series: Float64Array[], m: number): { mean: Float64Array; scale: number } {
   const n = series.length;
   const mean = new Float64Array(n);
@@ -78,14 +79,16 @@ function meanAndScale(series: Float64Array[], m: number): { mean: Float64Array; 
   for (let i = 0; i < n; i++) {
     const row = series[i];
     let sum = 0;
-    let rowMax = 0;
+    let lo = row[0];
+    let hi = row[0];
     for (let j = 0; j < m; j++) {
       const v = row[j];
       sum += v;
-      const a = Math.abs(v);
-      if (a > rowMax) rowMax = a;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
     }
     let mu = sum / m;
+    const rowMax = Math.max(Math.abs(lo), Math.abs(hi));
     if (!Number.isFinite(mu) && rowMax > 0 && rowMax < Infinity) {
       // The plain sum overflowed: sum in units of the row's max.
       let s = 0;
@@ -93,11 +96,9 @@ function meanAndScale(series: Float64Array[], m: number): { mean: Float64Array; 
       mu = (s / m) * rowMax;
     }
     if (!Number.isFinite(mu)) return { mean, scale: NaN }; // NaN or ±Infinity in the row
+    mu = Math.min(hi, Math.max(lo, mu)); // a constant row has exactly its value as mean
     mean[i] = mu;
-    for (let j = 0; j < m; j++) {
-      const a = Math.abs(row[j] - mu);
-      if (a > scale) scale = a;
-    }
+    scale = Math.max(scale, hi - mu, mu - lo);
   }
   return { mean, scale };
 }

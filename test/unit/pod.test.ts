@@ -177,3 +177,9 @@ test('iterative solver on full-rank random data falls back to dense and agrees w
   assert.ok(Math.abs(it.basis.energy - dense.basis.energy) < 1e-9);
   for (let c = 0; c < it.basis.rank; c++) assert.ok(Math.abs(it.basis.singularValues[c] / dense.basis.singularValues[c] - 1) < 1e-9, `σ${c + 1}`);
 });
+
+test('constant rows whose sum rounds (0.1 × 10) still count as constant', () => {
+  const flat = computePod([new Float64Array(10).fill(0.1), new Float64Array(10).fill(1 / 3)], { rank: 'auto', energy: 0.99 });
+  assert.equal(flat.basis.rank, 0);
+  assert.deepEqual(Array.from(flat.basis.mean), [0.1, 1 / 3]);
+});
