@@ -186,44 +186,37 @@ export class IntRowEncoder {
     const nT = hasPrev ? N_TRANSFORMS : 3;
     for (let b0 = 0; b0 < len; b0 += BLOCK) {
       const b1 = Math.min(len, b0 + BLOCK);
-      // A block of zeros whose neighbours (two left, the row above) are zeros too: every transform gives
-      // zeros, all costs tie and the previous transform wins (prevT < nT always holds: see below).
-      // (measured: push on a 400×8000 mostly-zero residual 95 → 45 ms)
-      let zero = true;
-      for (let j = b0 > 2 ? b0 - 2 : 0; j < b1 && zero; j++) if (row[j] !== 0 || (prev !== null && prev[j] !== 0)) zero = false;
-      let bestT = this.prevT;
-      if (!zero) {
-        // all transform costs in one pass (same sums, same order as one pass per transform)
-        let c0 = this.prevT === 0 ? 0 : 4;
-        let c1 = this.prevT === 1 ? 0 : 4;
-        let c2 = this.prevT === 2 ? 0 : 4;
-        let c3 = this.prevT === 3 ? 0 : 4;
-        let c4 = this.prevT === 4 ? 0 : 4;
-        for (let j = b0; j < b1; j++) {
-          const v = row[j];
-          const l = j > 0 ? row[j - 1] : 0;
-          const l2 = j > 1 ? row[j - 2] : 0;
-          c0 += sc(v);
-          c1 += sc(v - l);
-          c2 += sc(v - 2 * l + l2);
-          if (prev) {
-            const u = prev[j];
-            c3 += sc(v - u);
-            c4 += sc(v - l - u + (j > 0 ? prev[j - 1] : 0));
-          }
+      // all transform costs in one pass (same sums, same order as one pass per transform;
+      // measured: 400×8000 mostly-zero values 160 → 90 ms against one early-exit pass per transform)
+      let c0 = this.prevT === 0 ? 0 : 4;
+      let c1 = this.prevT === 1 ? 0 : 4;
+      let c2 = this.prevT === 2 ? 0 : 4;
+      let c3 = this.prevT === 3 ? 0 : 4;
+      let c4 = this.prevT === 4 ? 0 : 4;
+      for (let j = b0; j < b1; j++) {
+        const v = row[j];
+        const l = j > 0 ? row[j - 1] : 0;
+        const l2 = j > 1 ? row[j - 2] : 0;
+        c0 += sc(v);
+        c1 += sc(v - l);
+        c2 += sc(v - 2 * l + l2);
+        if (prev) {
+          const u = prev[j];
+          c3 += sc(v - u);
+          c4 += sc(v - l - u + (j > 0 ? prev[j - 1] : 0));
         }
-        cost[0] = c0;
-        cost[1] = c1;
-        cost[2] = c2;
-        cost[3] = c3;
-        cost[4] = c4;
-        bestT = 0;
-        let bestCost = Infinity;
-        for (let t = 0; t < nT; t++) {
-          if (cost[t] < bestCost) {
-            bestCost = cost[t];
-            bestT = t;
-          }
+      }
+      cost[0] = c0;
+      cost[1] = c1;
+      cost[2] = c2;
+      cost[3] = c3;
+      cost[4] = c4;
+      let bestT = 0;
+      let bestCost = Infinity;
+      for (let t = 0; t < nT; t++) {
+        if (cost[t] < bestCost) {
+          bestCost = cost[t];
+          bestT = t;
         }
       }
       encodeTransform(enc, md, bestT, this.prevT);
