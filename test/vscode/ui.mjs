@@ -134,11 +134,27 @@ export async function runUiTests({ root, outDir }) {
 
     await test('editor title of an open CSV: Compress with Weak-SINDy asks before overwriting the model', async () => {
       await h.quickOpen(page, 'lorenz.csv');
-      await page.locator('.tabs-container .tab.active', { hasText: 'lorenz.csv' }).waitFor({ timeout: 15000 });
+      // Exact tab label (hasText would also match lorenz.reconstructed.csv), and the text shown: the
+      // title toolbar passes the editor's file only once the editor has resolved it.
+      await page.locator('.tabs-container .tab.active .label-name').filter({ hasText: /^lorenz\.csv$/ }).waitFor({ timeout: 15000 });
+      await page.locator('.editor-instance .view-line', { hasText: 't,x,y,z' }).first().waitFor({ timeout: 15000 });
       const button = page.locator('.editor-actions .action-label[aria-label="Compress with Weak-SINDy"]');
       await button.first().waitFor({ timeout: 15000 });
       const before = statSync(join(ws, 'lorenz.wsindy')).mtimeMs;
-      await button.first().click();
+      const overwriteDialog = page.locator('.monaco-dialog-box', { hasText: 'lorenz.wsindy already exists' });
+      const picker = page.locator('.quick-input-widget', { hasText: 'Compress with Weak-SINDy' });
+      for (let attempt = 0; ; attempt++) {
+        await button.first().click();
+        const shown = await Promise.race([
+          overwriteDialog.waitFor({ timeout: 15000 }).then(() => 'dialog'),
+          picker.waitFor({ timeout: 15000 }).then(() => 'picker'),
+        ]);
+        if (shown === 'dialog') break;
+        // Clicked before the editor had its resource: the command asked for a file instead. Retry.
+        if (attempt >= 3) throw new Error('the editor title button never passed the open CSV');
+        await page.keyboard.press('Escape');
+        await page.waitForTimeout(1000);
+      }
       await answerDialog(page, 'lorenz.wsindy already exists', 'Cancel');
       await page.waitForTimeout(1000);
       if (statSync(join(ws, 'lorenz.wsindy')).mtimeMs !== before) throw new Error('overwritten although declined');
