@@ -117,7 +117,11 @@ export function buildViewDataFrom(src: ViewSource, maxPoints: number): ModelView
   let spectrum: ModelViewData['spectrum'] = null;
   if (src.pod) {
     const sv = Array.from(src.pod.singularValues);
-    const total = sv.reduce((s, v) => s + v * v, 0);
+    // Only the leading singular values may have been computed (iterative POD): the total energy is
+    // what the first `rank` of them capture divided by the stored captured fraction.
+    let kept = 0;
+    for (let i = 0; i < Math.min(src.pod.rank, sv.length); i++) kept += sv[i] * sv[i];
+    const total = src.pod.energy > 0 && kept > 0 ? kept / src.pod.energy : sv.reduce((s, v) => s + v * v, 0);
     let acc = 0;
     const cumulativeEnergy = sv.map((v) => ((acc += v * v), total > 0 ? acc / total : 1));
     spectrum = { singularValues: toJson(sv), rank: src.pod.rank, energy: src.pod.energy, cumulativeEnergy };
