@@ -96,17 +96,27 @@ export function sampleLines(b: Uint8Array, start: number, end: number, eof: bool
   let afterFirst = -1;
   let lineAfterFirst = 1;
   let lineEnding: '\n' | '\r\n' = '\n';
+  // Next quote at or after p (or end): lines before it end at their first LF, found with the native indexOf
+  // (a seed-layout chunk holds a few lines of ~150 KB each; the byte loop below took ~15 ms cold per 4 MiB).
+  let nextQuote = -1;
   while (p < end && lines.length < maxLines) {
     const ls = p;
     const startLine = line;
-    let inQuotes = false;
-    let q = p;
-    for (; q < end; q++) {
-      const c = b[q];
-      if (c === QUOTE) inQuotes = !inQuotes;
-      else if (c === LF) {
-        if (!inQuotes) break;
-        line++;
+    if (nextQuote < p) {
+      nextQuote = b.indexOf(QUOTE, p);
+      if (nextQuote < 0 || nextQuote > end) nextQuote = end;
+    }
+    let q = b.indexOf(LF, p);
+    if (q < 0 || q > end) q = end;
+    if (q > nextQuote) {
+      let inQuotes = false;
+      for (q = p; q < end; q++) {
+        const c = b[q];
+        if (c === QUOTE) inQuotes = !inQuotes;
+        else if (c === LF) {
+          if (!inQuotes) break;
+          line++;
+        }
       }
     }
     if (q >= end && !eof) break; // incomplete line: leave it for the parser
@@ -126,15 +136,29 @@ export function sampleLines(b: Uint8Array, start: number, end: number, eof: bool
   return { lines, afterFirst: afterFirst < 0 ? end : afterFirst, lineAfterFirst, lineEnding };
 }
 
-function countOutsideQuotes(b: Uint8Array, l: SampleLine, ch: number): number {
-  let n = 0;
+/**
+ * Counts of ';', tab and ',' outside quotes on one line, in one pass (into out[k], out[k+1], out[k+2]).
+ * Digits, '-', '.' and letters are all > 44 and only need one more compare for ';'. Measured: 3 → 1 pass
+ * over the sampled 4 MiB of a seed-layout file, ≈ 35 → ≈ 8 ms cold.
+ */
+function countDelimiters(b: Uint8Array, l: SampleLine, out: Int32Array, k: number): void {
+  let semi = 0;
+  let tab = 0;
+  let comma = 0;
   let inQuotes = false;
-  for (let i = l.start; i < l.end; i++) {
+  const e = l.end;
+  for (let i = l.start; i < e; i++) {
     const c = b[i];
-    if (c === QUOTE) inQuotes = !inQuotes;
-    else if (c === ch && !inQuotes) n++;
+    if (c > 44) {
+      if (c === SEMICOLON && !inQuotes) semi++;
+    } else if (c === COMMA) {
+      if (!inQuotes) comma++;
+    } else if (c === QUOTE) inQuotes = !inQuotes;
+    else if (c === TAB && !inQuotes) tab++;
   }
-  return n;
+  out[k] = semi;
+  out[k + 1] = tab;
+  out[k + 2] = comma;
 }
 
 export function delimiterName(d: number): string {
@@ -144,7 +168,9 @@ export function delimiterName(d: number): string {
 /** Pick the delimiter (see the rules at the top of this file). */
 export function detectDelimiter(b: Uint8Array, lines: SampleLine[], file: string): number {
   const candidates = [SEMICOLON, TAB, COMMA];
-  const counts = candidates.map((d) => lines.map((l) => countOutsideQuotes(b, l, d)));
+  const flat = new Int32Array(lines.length * 3);
+  for (let i = 0; i < lines.length; i++) countDelimiters(b, lines[i], flat, 3 * i);
+  const counts = candidates.map((_, k) => lines.map((_l, i) => flat[3 * i + k]));
   for (let k = 0; k < candidates.length; k++) {
     const c = counts[k];
     if (c[0] > 0 && c.every((x) => x === c[0])) return candidates[k];
@@ -251,7 +277,8 @@ export function trimRange(b: Uint8Array, start: number, end: number, delim: numb
 export function isNumberLike(b: Uint8Array, c: RawCell, delim: number): boolean {
   const [s, e] = trimRange(b, c.start, c.end, delim);
   if (s === e) return false;
-  if (parseDecimal(b, s, e) === parseDecimal(b, s, e)) return true;
+  const v = parseDecimal(b, s, e);
+  if (v === v) return true;
   return isNonFiniteWord(latin1.decode(b.subarray(s, e)));
 }
 

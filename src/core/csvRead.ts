@@ -98,6 +98,10 @@ class CsvEngine {
   private rowLen = -1;
 
   constructor(file: string, opts: ReadCsvOptions, totalBytes: number) {
+    if (!warmed) {
+      warmed = true;
+      warmFastPaths();
+    }
     this.file = file;
     this.opts = opts;
     this.totalBytes = totalBytes;
@@ -788,6 +792,53 @@ function fastRow(b: Uint8Array, p: number, safeEnd: number, arr: Float64Array, f
   rowFast.arr = arr;
   return j;
 }
+
+/**
+ * Run fastRow and fastCols over a few synthetic lines that take every branch (each route of the number
+ * parser, growth, trailing delimiters, CRLF, each way out), a dozen times, before the first file: V8 then
+ * has type feedback for all of them when it optimizes the loops, instead of deoptimizing on the first rare
+ * cell of a real file and running interpreted while it recompiles (5 deopts per cold read of each bench
+ * file before). Measured on one cold read (a CLI run): 400×8000 seed ≈ 175 → 205 MB/s, tidy ≈ 178 → 200.
+ */
+function warmFastPaths(): void {
+  const nums = [
+    '1', '-2.5', '+3e5', '1.2345678901234567e-5', '12345678901234567890123', '.5', '5.', '1E+3', '0.1234567890123456789',
+    '-0', '123456789012345678e3', '-6.3763774639544675', '1e-400', '9007199254740993', '-12.345678901234567', '0.000123',
+    '-12345678901234567890123', '-1.5e-3', '-123456789012345678e3', '-1e-400',
+  ];
+  const good = nums.join(',');
+  const n = nums.length;
+  const lines: [string, boolean][] = [
+    [good + '\n', false],
+    [good + '\r\n', false],
+    [good + ',\n', true],
+    [good + ',\r\n', true],
+    [good + ',\n', false],
+    [good + ',\r9\n', true],
+    ['1,1e\n', false],
+    ['1,x\n', false],
+    ['1,1e400\n', false],
+    ['1,2;\n', false],
+    ['1,2\r3\n', false],
+  ];
+  const cols: Float64Array[] = [];
+  for (let j = 0; j <= n; j++) cols.push(new Float64Array(8));
+  for (let rep = 0; rep < 12; rep++) {
+    for (const [text, trailing] of lines) {
+      const b = Buffer.from(text, 'latin1');
+      const safeEnd = b.lastIndexOf(LF);
+      fastRow(b, 0, safeEnd, new Float64Array(2), false, 44, trailing);
+      fastRow(b, 0, safeEnd, new Float64Array(n), true, 44, trailing);
+      fastRow(b, 0, safeEnd, new Float64Array(n + 1), true, 44, trailing);
+      const t = Buffer.from(`0,${text}1,${text}2,${text}1,${text}`, 'latin1');
+      const tEnd = t.lastIndexOf(LF);
+      fastCols(t, 0, tEnd, cols, n + 1, 44, 0, trailing, 0, 8);
+      fastCols(t, 0, tEnd, cols, n + 1, 44, -1, trailing, 0, 8);
+      fastCols(t, 0, tEnd, cols, n + 1, 44, -1, trailing, 6, 8);
+    }
+  }
+}
+let warmed = false;
 
 /** First m values of a; a view when little is wasted, else a compact copy. */
 function trim(a: Float64Array, m: number): Float64Array {
