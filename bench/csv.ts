@@ -3,6 +3,9 @@
 // Measured (medians of 3 bench runs, load 1.8–3.0, shared 2-core machine), before → after the fast paths:
 // parse 74 → 101, 91 → 238, 97 → 217 MB/s (naive ≈ 65/100/100); write 29 → 110, 66 → 119, 68 → 140 MB/s
 // (write includes the atomic output's fsync).
+// Seed layout (one line per variable, no header) added with the rows fast path: parse 400×8000 seed
+// 119/122 → 254/255/261 MB/s, 256×4000 seed 107/109 → 236/238/248 (3 bench runs each, load 2.0–2.6; tidy
+// unchanged within noise at ≈ 245, 3×10000 tidy 102/105 → 164–194 from the warm-up of the fast loops).
 import { existsSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,6 +14,7 @@ import { writeCsvFile } from '../src/core/csvWrite';
 
 export interface Row {
   file: string;
+  layout: 'tidy' | 'seed';
   n: number;
   m: number;
   mb: number;
@@ -21,26 +25,48 @@ export interface Row {
 }
 
 const DATA = join(__dirname, 'data');
-const SIZES: [number, number][] = [
-  [3, 10_000],
-  [256, 4000],
-  [400, 8000],
+const SIZES: [number, number, 'tidy' | 'seed'][] = [
+  [3, 10_000, 'tidy'],
+  [256, 4000, 'tidy'],
+  [400, 8000, 'tidy'],
+  [256, 4000, 'seed'],
+  [400, 8000, 'seed'],
 ];
 
-/** Tidy CSV with a time column; values are smooth signals plus noise printed by String() (16–17 digits). */
-function ensureFile(n: number, m: number): string {
-  const path = join(DATA, `csv-${n}x${m}.csv`);
+/** Smooth signal i at step j plus noise, printed by String() (16–17 digits). */
+function value(i: number, j: number, noise: number): string {
+  return String(Math.sin(j * 0.002 * (1 + (i % 7)) + i) * (1 + i * 0.01) + (noise / 2147483648 - 0.5) * 1e-3);
+}
+
+/**
+ * Tidy CSV (one row per time step, a time column and a header), or the seed layout (one line per
+ * variable with its whole series, no header: about 150 KB per line at 400×8000).
+ */
+function ensureFile(n: number, m: number, layout: 'tidy' | 'seed'): string {
+  const path = join(DATA, `${layout === 'tidy' ? 'csv' : 'seed'}-${n}x${m}.csv`);
   if (existsSync(path)) return path;
   mkdirSync(DATA, { recursive: true });
-  const parts: string[] = ['t,' + Array.from({ length: n }, (_, i) => `x${i}`).join(',') + '\n'];
   let s = 12345;
-  for (let j = 0; j < m; j++) {
-    let line = String(j * 0.002);
-    for (let i = 0; i < n; i++) {
-      s = (s * 1103515245 + 12345) % 2147483648;
-      line += ',' + String(Math.sin(j * 0.002 * (1 + (i % 7)) + i) * (1 + i * 0.01) + (s / 2147483648 - 0.5) * 1e-3);
+  const parts: string[] = [];
+  if (layout === 'tidy') {
+    parts.push('t,' + Array.from({ length: n }, (_, i) => `x${i}`).join(',') + '\n');
+    for (let j = 0; j < m; j++) {
+      let line = String(j * 0.002);
+      for (let i = 0; i < n; i++) {
+        s = (s * 1103515245 + 12345) % 2147483648;
+        line += ',' + value(i, j, s);
+      }
+      parts.push(line + '\n');
     }
-    parts.push(line + '\n');
+  } else {
+    for (let i = 0; i < n; i++) {
+      const cells: string[] = [];
+      for (let j = 0; j < m; j++) {
+        s = (s * 1103515245 + 12345) % 2147483648;
+        cells.push(value(i, j, s));
+      }
+      parts.push(cells.join(',') + '\n');
+    }
   }
   writeFileSync(path, parts.join(''));
   return path;
@@ -77,10 +103,10 @@ async function rawRead(path: string): Promise<number> {
   return total;
 }
 
-function naive(path: string): number {
+function naive(path: string, header: boolean): number {
   const lines = readFileSync(path, 'utf8').split('\n');
   let sum = 0;
-  for (let i = 1; i < lines.length; i++) {
+  for (let i = header ? 1 : 0; i < lines.length; i++) {
     if (lines[i] === '') continue;
     const cells = lines[i].split(',');
     for (let k = 0; k < cells.length; k++) sum += Number(cells[k]);
@@ -90,19 +116,20 @@ function naive(path: string): number {
 
 export async function runCsvBench(runs = 5): Promise<Row[]> {
   const rows: Row[] = [];
-  for (const [n, m] of SIZES) {
-    const path = ensureFile(n, m);
+  for (const [n, m, layout] of SIZES) {
+    const path = ensureFile(n, m, layout);
     const mb = statSync(path).size / 1e6;
     const ds = await readCsvFile(path);
-    const out = join(DATA, `out-${n}x${m}.csv`);
+    const out = join(DATA, `out-${layout}-${n}x${m}.csv`);
     const tRaw = await time(() => rawRead(path), runs);
-    const tNaive = await time(() => naive(path), runs);
+    const tNaive = await time(() => naive(path, layout === 'tidy'), runs);
     const tParse = await time(() => readCsvFile(path), runs);
     const tWrite = await time(() => writeCsvFile(out, ds), runs);
     const outMb = statSync(out).size / 1e6;
     unlinkSync(out);
     rows.push({
       file: `${n}×${m}`,
+      layout,
       n,
       m,
       mb,
@@ -118,9 +145,11 @@ export async function runCsvBench(runs = 5): Promise<Row[]> {
 if (require.main === module) {
   runCsvBench().then((rows) => {
     const f = (x: number): string => x.toFixed(0).padStart(9);
-    console.log('data          MB   raw read    naive     parse     write   (MB/s, median of 5)');
+    console.log('data       layout    MB   raw read    naive     parse     write   (MB/s, median of 5)');
     for (const r of rows) {
-      console.log(`${r.file.padEnd(10)} ${r.mb.toFixed(1).padStart(5)} ${f(r.rawReadMBs)} ${f(r.naiveMBs)} ${f(r.parseMBs)} ${f(r.writeMBs)}`);
+      console.log(
+        `${r.file.padEnd(10)} ${r.layout.padEnd(5)} ${r.mb.toFixed(1).padStart(5)} ${f(r.rawReadMBs)} ${f(r.naiveMBs)} ${f(r.parseMBs)} ${f(r.writeMBs)}`,
+      );
     }
   });
 }
