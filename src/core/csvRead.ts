@@ -6,7 +6,9 @@
 // the float64 size of the data plus one chunk. Columns layout: plain numeric rows go through fastCols (one
 // monomorphic loop, no per-cell calls except the inlined long-significand path); any row it does not take
 // (quotes, spaces, blank lines, errors, the last line without LF) goes through the general per-cell code
-// with numberText.scanNumber, which also produces every error message.
+// with numberText.scanNumber, which also produces every error message. Rows layout: the same for fastRow,
+// one line (one variable's whole series) at a time; a line it does not take is parsed again in full by
+// the general code.
 //
 // Decisions (see csvDetect.ts for detection):
 // - At least MIN_TIME_STEPS (16) time steps and one variable; all-constant data is an error (nothing to
