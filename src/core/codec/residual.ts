@@ -5,6 +5,12 @@ import { ByteReader, ByteWriter } from './bytes';
 import { IntRowDecoder, MAX_INT, decodeIntRows, encodeIntRows } from './entropy';
 import { readFloatsLossless, writeFloatsLossless } from './floatPack';
 
+/**
+ * MAX_INT as a module constant: an imported binding is a getter call per use under tsx's loader (measured with
+ * the step test hoisted out of the loop: quantising 4.2M values of the 400×8000 encode 130 → 40 ms).
+ */
+const LIMIT: number = MAX_INT;
+
 /** Exceptions: flat indices i·m + j, ascending, and the exact values there. */
 export interface Unpredictable {
   index: number[];
@@ -18,24 +24,44 @@ export interface Unpredictable {
 export function quantiseRow(x: Float64Array, p: Float64Array, bound: number, i: number, q: Float64Array, recon: Float64Array, u: Unpredictable, err: { max: number; sumSq: number }): void {
   const step = 2 * bound;
   const m = x.length;
-  let { max, sumSq } = err;
-  for (let j = 0; j < m; j++) {
-    const xj = x[j];
-    const pj = p[j];
-    let k = step > 0 ? Math.round((xj - pj) / step) : 0;
-    if (!(Math.abs(k) <= MAX_INT) || k === 0) k = 0; // no -0 in the stream, nor in x̂ = p + k·2b
-    const xh = pj + k * step;
-    q[j] = k;
-    let d = Math.abs(xj - xh);
-    if (d <= bound) recon[j] = xh;
-    else {
-      recon[j] = xj;
-      d = 0;
-      u.index.push(i * m + j);
-      u.values.push(xj);
+  let max = err.max;
+  let sumSq = err.sumSq;
+  if (!(step > 0)) {
+    // bound 0: every value is its own exception unless predicted exactly
+    for (let j = 0; j < m; j++) {
+      const xj = x[j];
+      const xh = p[j] + 0 * step;
+      q[j] = 0;
+      let d = Math.abs(xj - xh);
+      if (d <= bound) recon[j] = xh;
+      else {
+        recon[j] = xj;
+        d = 0;
+        u.index.push(i * m + j);
+        u.values.push(xj);
+      }
+      if (!(d <= max)) max = d;
+      sumSq += d * d;
     }
-    if (!(d <= max)) max = d;
-    sumSq += d * d;
+  } else {
+    for (let j = 0; j < m; j++) {
+      const xj = x[j];
+      const pj = p[j];
+      let k = Math.round((xj - pj) / step);
+      if (!(Math.abs(k) <= LIMIT) || k === 0) k = 0; // no -0 in the stream, nor in x̂ = p + k·2b
+      const xh = pj + k * step;
+      q[j] = k;
+      const d = Math.abs(xj - xh);
+      if (d <= bound) {
+        recon[j] = xh;
+        if (!(d <= max)) max = d;
+        sumSq += d * d;
+      } else {
+        recon[j] = xj;
+        u.index.push(i * m + j);
+        u.values.push(xj);
+      }
+    }
   }
   err.max = max;
   err.sumSq = sumSq;
