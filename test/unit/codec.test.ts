@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { decodeWsindy, readWsindyHeader } from '../../src/core/codec/decode';
 import { encodeWsindy, type EncodeInput } from '../../src/core/codec/encode';
 import { decodeIntRows, encodeIntRows } from '../../src/core/codec/entropy';
+import { makeRhs } from '../../src/core/codec/predictor';
 import { ByteReader, ByteWriter } from '../../src/core/codec/bytes';
 import { readTimeGrid, writeTimeGrid } from '../../src/core/codec/timeGrid';
 import { crc32 } from '../../src/core/codec/crc32';
@@ -235,4 +236,66 @@ test('readWsindyHeader reads equations without the heavy sections', () => {
   assert.deepEqual(h.settings, { k: 1 });
   assert.equal(h.time.uniform, true);
   assert.throws(() => decodeWsindy(cut), /missing section|truncated/);
+});
+
+test('the predictor RHS program equals term-by-term evaluation bit for bit (poly to degree 3, sin, cos)', () => {
+  const rnd = mulberry32(21);
+  for (let trial = 0; trial < 30; trial++) {
+    const r = 1 + (trial % 4);
+    const terms: LibraryTerm[] = [];
+    for (let k = 0; k < 12; k++) {
+      if (rnd() < 0.2) terms.push({ kind: rnd() < 0.5 ? 'sin' : 'cos', variable: Math.floor(rnd() * r), frequency: 1 + Math.floor(rnd() * 3) });
+      else terms.push({ kind: 'poly', powers: Array.from({ length: r }, () => (rnd() < 0.4 ? Math.floor(rnd() * 3) : 0)) });
+    }
+    const coefficients = Float64Array.from({ length: terms.length * r }, () => (rnd() < 0.5 ? 0 : (rnd() - 0.5) * 10));
+    const rhs = makeRhs({ r, terms, coefficients });
+    const out = new Float64Array(r);
+    for (let s = 0; s < 20; s++) {
+      const a = Float64Array.from({ length: r }, () => (rnd() - 0.5) * 10 ** Math.floor(rnd() * 6 - 2));
+      if (s === 0) a[0] = -0;
+      rhs(a, out);
+      // the reference: each term's factors multiplied left to right from 1, sums from 0 in term order
+      const theta = terms.map((t) => {
+        if (t.kind === 'sin') return Math.sin(t.frequency * a[t.variable]);
+        if (t.kind === 'cos') return Math.cos(t.frequency * a[t.variable]);
+        let v = 1;
+        t.powers.forEach((p, i) => {
+          for (let e = 0; e < p; e++) v *= a[i];
+        });
+        return v;
+      });
+      for (let j = 0; j < r; j++) {
+        let sum = 0;
+        terms.forEach((_t, k) => {
+          if (coefficients[k * r + j] !== 0) sum += theta[k] * coefficients[k * r + j];
+        });
+        assert.ok(Object.is(out[j], sum), `trial ${trial}, equation ${j}: ${out[j]} vs ${sum}`);
+      }
+    }
+  }
+});
+
+test('many sensors (sampled candidate estimates, greedy error bound): bound holds, deterministic; non-finite input named', () => {
+  const m = 1500;
+  const sys = lorenz();
+  const time = uniformTime(m, sys.dt);
+  const states = sampleSystem(sys, time);
+  const rnd = mulberry32(3);
+  const series = Array.from({ length: 90 }, () => {
+    const w = [rnd() - 0.5, rnd() - 0.5, rnd() - 0.5];
+    return Float64Array.from(time, (_, j) => w[0] * states[0][j] + w[1] * states[1][j] + w[2] * states[2][j]);
+  });
+  const names = series.map((_, i) => `s${i}`);
+  const { system } = identify(series, time, names, { degree: 2, trig: false, threshold: 'auto', rank: 'auto', energy: 0.999999 });
+  for (const tolerance of [1e-3, 1e-5]) {
+    const a = encodeWsindy(input(dataset(series, time), system, tolerance));
+    const b = encodeWsindy(input(dataset(series, time), system, tolerance));
+    assert.deepEqual(a.bytes, b.bytes);
+    const dec = decodeWsindy(a.bytes);
+    assert.ok(maxAbsError(series, dec.dataset.series) <= (a.bound ?? 0));
+    assert.ok(a.bytes.length < (90 * m * 8) / 20, `ratio ${(90 * m * 8) / a.bytes.length}`);
+  }
+  const bad = series.map((s) => s.slice());
+  bad[7][42] = NaN;
+  assert.throws(() => encodeWsindy(input(dataset(bad, time), system, 1e-3)), /non-finite value in v7 at sample 43/);
 });
