@@ -256,8 +256,7 @@ test('the predictor RHS program equals term-by-term evaluation bit for bit (poly
       rhs(a, out);
       // the reference: each term's factors multiplied left to right from 1, sums from 0 in term order
       const theta = terms.map((t) => {
-        if (t.kind === 'sin') return Math.sin(t.frequency * a[t.variable]);
-        if (t.kind === 'cos') return Math.cos(t.frequency * a[t.variable]);
+        if (t.kind !== 'poly') return t.kind === 'sin' ? Math.sin(t.frequency * a[t.variable]) : Math.cos(t.frequency * a[t.variable]);
         let v = 1;
         t.powers.forEach((p, i) => {
           for (let e = 0; e < p; e++) v *= a[i];
