@@ -7,7 +7,7 @@ import { decodeIntRows, encodeIntRows } from '../../src/core/codec/entropy';
 import { makeRhs } from '../../src/core/codec/predictor';
 import { ByteReader, ByteWriter } from '../../src/core/codec/bytes';
 import { readTimeGrid, writeTimeGrid } from '../../src/core/codec/timeGrid';
-import { crc32 } from '../../src/core/codec/crc32';
+import { crc32, crc32Tables } from '../../src/core/codec/crc32';
 import type { Dataset } from '../../src/core/dataset';
 import type { IdentifiedSystem, LibraryTerm, PodBasis } from '../../src/core/model';
 import { identify } from '../../src/core/identify';
@@ -297,4 +297,17 @@ test('many sensors (sampled candidate estimates, greedy error bound): bound hold
   const bad = series.map((s) => s.slice());
   bad[7][42] = NaN;
   assert.throws(() => encodeWsindy(input(dataset(bad, time), system, 1e-3)), /non-finite value in v7 at sample 43/);
+});
+
+test('CRC32: the table code agrees with the runtime one on random lengths, offsets and continuations', () => {
+  const rnd = mulberry32(17);
+  const buf = Uint8Array.from({ length: 5000 }, () => Math.floor(rnd() * 256));
+  for (let k = 0; k < 200; k++) {
+    const start = Math.floor(rnd() * 64);
+    const len = k < 100 ? Math.floor(rnd() * 1200) : Math.floor(rnd() * (buf.length - start));
+    const part = buf.subarray(start, start + len);
+    const prev = Math.floor(rnd() * 2 ** 32);
+    assert.equal(crc32(part, prev), crc32Tables(part, prev), `length ${len} at ${start}`);
+  }
+  assert.equal(crc32(buf.subarray(3000), crc32(buf.subarray(0, 3000))), crc32Tables(buf));
 });

@@ -1,6 +1,7 @@
 // CRC-32 (IEEE 802.3, reflected, poly 0xEDB88320), as in zlib/PNG: the checksum of every section.
 // Own implementation (slice-by-8 on aligned 32-bit words, slice-by-4 otherwise) so the codec has no
-// dependency on a runtime's zlib.crc32.
+// dependency on a runtime's zlib.crc32 (used when present, for speed: the results are the same).
+import * as zlib from 'node:zlib';
 
 // Int32Array: table entries stay small integers in V8 (Uint32 values ≥ 2^31 would become doubles).
 const TABLES: Int32Array[] = (() => {
@@ -25,8 +26,22 @@ TABLES.forEach((t, s) => T8.set(t, 256 * s));
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
+/**
+ * zlib's CRC-32 (the same polynomial and conventions) where the runtime has it (Node ≥ 20.15): used for long
+ * inputs, the table code below otherwise (measured: the two 25.6 MB checksums of a 400×8000 encode 45 → 13 ms).
+ */
+const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
+const NATIVE = typeof nativeCrc32 === 'function' && nativeCrc32(new TextEncoder().encode('123456789')) === 0xcbf43926 ? nativeCrc32 : null;
+const NATIVE_MIN = 512;
+
 /** Continue a CRC over more bytes: crc32(b, crc32(a)) === crc32(a ‖ b). */
 export function crc32(bytes: Uint8Array, previous = 0): number {
+  if (NATIVE && bytes.length >= NATIVE_MIN) return NATIVE(bytes, previous >>> 0) >>> 0;
+  return crc32Tables(bytes, previous);
+}
+
+/** The table implementation (exported for tests: it must agree with zlib's). */
+export function crc32Tables(bytes: Uint8Array, previous = 0): number {
   const [t0, t1, t2, t3] = TABLES;
   let c = ~previous | 0;
   let i = 0;
