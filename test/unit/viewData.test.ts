@@ -77,20 +77,18 @@ test('POD coordinates are the data projected on the modes', () => {
   const modes = Float64Array.of(s2, s2, 0, 0, 0, 1);
   const mean = Float64Array.of(1, 2, 3);
   const data = Array.from({ length: n }, (_, i) => Float64Array.from({ length: m }, (_, k) => mean[i] + modes[i] * a[0][k] + modes[n + i] * a[1][k]));
-  const d = buildViewDataFrom(
-    {
-      names: ['p', 'q', 'r'],
-      time: Float64Array.from({ length: m }, (_, k) => k),
-      data,
-      prediction: data,
-      states: a,
-      pod: { rank: 2, energy: 125 / 125.01, singularValues: [10, 5, 0.1], mean, modes },
-      model: { stateNames: ['a1', 'a2'], termNames: ['a1', 'a2'], coefficients: Float64Array.of(0, 1, -1, 0) },
-      windowStarts: [0],
-      bound: null,
-    },
-    10_000,
-  );
+  const podSource = (pod: { rank: number; energy: number; singularValues: number[] }) => ({
+    names: ['p', 'q', 'r'],
+    time: Float64Array.from({ length: m }, (_, k) => k),
+    data,
+    prediction: data,
+    states: a,
+    pod: { ...pod, mean, modes },
+    model: { stateNames: ['a1', 'a2'], termNames: ['a1', 'a2'], coefficients: Float64Array.of(0, 1, -1, 0) },
+    windowStarts: [0],
+    bound: null,
+  });
+  const d = buildViewDataFrom(podSource({ rank: 2, energy: 125 / 125.01, singularValues: [10, 5, 0.1] }), 10_000);
   for (let j = 0; j < 2; j++) for (let k = 0; k < m; k++) assert.ok(Math.abs(d.coordinates[j].data[k] - a[j][k]) < 1e-12);
   assert.ok(d.spectrum);
   assert.equal(d.spectrum.rank, 2);
@@ -100,20 +98,7 @@ test('POD coordinates are the data projected on the modes', () => {
 
   // Iterative POD stores only the leading values: the curve must still end at the captured energy,
   // not at 100 %, since the tail was never computed.
-  const truncated = buildViewDataFrom(
-    {
-      names: ['p', 'q', 'r'],
-      time: Float64Array.from({ length: m }, (_, k) => k),
-      data,
-      prediction: data,
-      states: a,
-      pod: { rank: 2, energy: 0.9, singularValues: [10, 5], mean, modes },
-      model: { stateNames: ['a1', 'a2'], termNames: ['a1', 'a2'], coefficients: Float64Array.of(0, 1, -1, 0) },
-      windowStarts: [0],
-      bound: null,
-    },
-    10_000,
-  );
+  const truncated = buildViewDataFrom(podSource({ rank: 2, energy: 0.9, singularValues: [10, 5] }), 10_000);
   assert.ok(truncated.spectrum);
   assert.ok(Math.abs(truncated.spectrum.cumulativeEnergy[0] - 0.9 * (100 / 125)) < 1e-12);
   assert.ok(Math.abs(truncated.spectrum.cumulativeEnergy[1] - 0.9) < 1e-12);
