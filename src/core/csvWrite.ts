@@ -5,6 +5,7 @@ import { CancelledError, NumericalError } from './errors';
 import type { ProgressSink } from './progress';
 import { openAtomicOutput } from './atomicWrite';
 import { writeNumberScribble } from './numberText';
+import { exponentOfStep, POW10_EXACT } from './codec/outputStep';
 
 // Local alias: an imported binding is read through a module getter on every call once transpiled.
 const writeNum = writeNumberScribble;
@@ -14,11 +15,60 @@ export interface CsvData {
   series: Float64Array[];
   time: Float64Array;
   source: SourceFormat;
+  /** Optional decimal step 10^k: series values (not time) are printed rounded to a multiple of it. */
+  decimalStep?: number;
 }
 
 const CHUNK = 2 << 20;
 const SLACK = 64 * 1024; // room for one more row's worth of cells before flushing
-const CELL_MAX = 26; // delimiter + the 25 bytes writeNumberScribble may touch
+const CELL_MAX = 42; // delimiter + the 25 bytes writeNumberScribble may touch, or a fixed cell (≤ 1 + 16 + 22 + 1)
+
+/**
+ * Fixed-decimal formatter state, set per generateCsv call: the decimal exponent k of the step, the exact
+ * double 10^|k|, and whether to multiply (k < 0) or divide (k ≥ 0) by it. Mirrors `stepMultiple` (asserted
+ * equal in the tests) but inlined: this runs once per cell.
+ */
+const fixed = { k: 0, p: 1, mul: true };
+const TWO53 = 9007199254740992;
+
+/** Number of decimal digits of an integer 0 ≤ a < 2^31. */
+function digitCount(a: number): number {
+  if (a < 10000) return a < 10 ? 1 : a < 100 ? 2 : a < 1000 ? 3 : 4;
+  if (a < 100000000) return a < 100000 ? 5 : a < 1000000 ? 6 : a < 10000000 ? 7 : 8;
+  return a < 1000000000 ? 9 : 10;
+}
+
+/**
+ * Write x rounded to a multiple of 10^k: the integer N = round(x·10^−k) (or round(x / 10^k)) with the
+ * decimal point inserted (−k decimals, always printed) or followed by k zeros; exactly the text whose parsed
+ * value is `printedValue(x, k)`. When |N| ≥ 2^53 the shortest round-trip text of x instead.
+ */
+function writeFixed(buf: Uint8Array, off: number, x: number): number {
+  const N = Math.round(fixed.mul ? x * fixed.p : x / fixed.p);
+  if (!(N < TWO53 && N > -TWO53)) return writeNum(buf, off, x);
+  const k = fixed.k;
+  const neg = N < 0;
+  const a = neg ? -N : N;
+  const hi = Math.floor(a / 1e8); // < 2^53 / 1e8 < 2^27
+  const lo = a - hi * 1e8; // exact
+  const digits = hi > 0 ? 8 + digitCount(hi) : digitCount(lo);
+  const dec = k < 0 ? -k : 0;
+  const zeros = k > 0 && a !== 0 ? k : 0;
+  const nd = digits > dec ? digits : dec + 1;
+  const len = (neg ? 1 : 0) + nd + (dec > 0 ? 1 : 0) + zeros;
+  let q = off + len;
+  for (let z = 0; z < zeros; z++) buf[--q] = 48;
+  let cur = lo | 0;
+  for (let d = 0; d < nd; d++) {
+    if (d === dec && dec > 0) buf[--q] = 46;
+    if (d === 8) cur = hi | 0;
+    const c = cur % 10;
+    buf[--q] = 48 + c;
+    cur = (cur - c) / 10;
+  }
+  if (neg) buf[--q] = 45;
+  return off + len;
+}
 
 /** Quote a header cell when it would not read back as the same text. */
 export function quoteCell(text: string, delimiter: string): string {
@@ -65,14 +115,14 @@ function check(data: CsvData): void {
 const pos = { r: 0, i: 0, j: 0 };
 
 /** Columns layout: whole rows from pos.r until at least `limit` bytes are in buf or the data ends. */
-function fillColumns(buf: Uint8Array, off: number, limit: number, cols: Float64Array[], m: number, D: number, crlf: boolean): number {
+function fillColumns(buf: Uint8Array, off: number, limit: number, cols: Float64Array[], m: number, D: number, crlf: boolean, exact: Uint8Array): number {
   const ncol = cols.length;
   let r = pos.r;
   while (r < m && off < limit) {
-    off = writeNum(buf, off, cols[0][r]);
+    off = exact[0] ? writeNum(buf, off, cols[0][r]) : writeFixed(buf, off, cols[0][r]);
     for (let j = 1; j < ncol; j++) {
       buf[off++] = D;
-      off = writeNum(buf, off, cols[j][r]);
+      off = exact[j] ? writeNum(buf, off, cols[j][r]) : writeFixed(buf, off, cols[j][r]);
     }
     if (crlf) buf[off++] = 13;
     buf[off++] = 10;
@@ -83,7 +133,7 @@ function fillColumns(buf: Uint8Array, off: number, limit: number, cols: Float64A
 }
 
 /** Rows layout (one line per variable, possibly longer than a chunk): cells from (pos.i, pos.j). */
-function fillRows(buf: Uint8Array, off: number, limit: number, series: Float64Array[], m: number, D: number, crlf: boolean): number {
+function fillRows(buf: Uint8Array, off: number, limit: number, series: Float64Array[], m: number, D: number, crlf: boolean, exact: boolean): number {
   const n = series.length;
   let i = pos.i;
   let j = pos.j;
@@ -91,7 +141,7 @@ function fillRows(buf: Uint8Array, off: number, limit: number, series: Float64Ar
     const s = series[i];
     while (j < m && off < limit) {
       if (j > 0) buf[off++] = D;
-      off = writeNum(buf, off, s[j]);
+      off = exact ? writeNum(buf, off, s[j]) : writeFixed(buf, off, s[j]);
       j++;
     }
     if (j === m) {
@@ -125,12 +175,21 @@ export async function generateCsv(
   const n = data.series.length;
   const m = data.time.length;
   const columns = src.layout === 'columns';
+  // decimal step for the series (the time column is always written exactly)
+  const k = data.decimalStep === undefined ? null : exponentOfStep(data.decimalStep);
+  if (data.decimalStep !== undefined && k === null) throw new RangeError(`writeCsv: decimal step ${data.decimalStep} is not a power of ten in 1e-22 … 1e22`);
+  const allExact = k === null;
   const cols: Float64Array[] = [];
+  const exact: number[] = [];
   if (columns) {
     const tc = src.timeColumn ?? -1;
     const ncol = n + (tc >= 0 ? 1 : 0);
-    for (let j = 0, i = 0; j < ncol; j++) cols.push(j === tc ? data.time : data.series[i++]);
+    for (let j = 0, i = 0; j < ncol; j++) {
+      cols.push(j === tc ? data.time : data.series[i++]);
+      exact.push(j === tc || allExact ? 1 : 0);
+    }
   }
+  const exactCols = Uint8Array.from(exact);
   // Room for a chunk plus one more row (columns layout; rows layout stops per cell) plus the header.
   const rowRoom = Math.max(SLACK, cols.length * CELL_MAX + 2);
   let headerBytes: Buffer | null = null;
@@ -150,7 +209,11 @@ export async function generateCsv(
   for (;;) {
     const buf = bufs[cur];
     // fill* keep their position in `pos`: read it back before any await lets another call reuse it.
-    off = columns ? fillColumns(buf, off, CHUNK, cols, m, D, crlf) : fillRows(buf, off, CHUNK, data.series, m, D, crlf);
+    // module state like `pos`: set again after every await
+    fixed.k = k ?? 0;
+    fixed.mul = fixed.k < 0;
+    fixed.p = POW10_EXACT[fixed.k < 0 ? -fixed.k : fixed.k];
+    off = columns ? fillColumns(buf, off, CHUNK, cols, m, D, crlf, exactCols) : fillRows(buf, off, CHUNK, data.series, m, D, crlf, allExact);
     const done = columns ? pos.r >= m : pos.i >= n;
     const state = { r: pos.r, i: pos.i, j: pos.j };
     if (pending) await pending;

@@ -23,6 +23,12 @@ export interface Dataset {
   /** m strictly increasing time stamps. */
   time: Float64Array;
   source: SourceFormat;
+  /**
+   * Optional decimal step 10^k (k an integer in [-22, 22]) the series values may be printed at: the CSV
+   * writer rounds each value (not the time column) to a multiple of it. Set by the decoder for files whose
+   * bound leaves room for that rounding; absent: full round-trip digits.
+   */
+  decimalStep?: number;
 }
 
 export function datasetShape(ds: Dataset): { n: number; m: number } {

@@ -50,6 +50,11 @@ test('compress → info --json → reconstruct round-trips the Lorenz sample wit
   let maxErr = 0;
   for (let i = 0; i < 3; i++) for (let j = 0; j < src.time.length; j++) maxErr = Math.max(maxErr, Math.abs(rec.series[i][j] - src.series[i][j]));
   assert.ok(maxErr <= doc.bound, `max error ${maxErr} > bound ${doc.bound}`);
+  // printed at the decimal step the bound allows: no noise digits, smaller than the 9-digit source
+  const outBytes = readFileSync(out).length;
+  const srcBytes = readFileSync('samples/lorenz.csv').length;
+  assert.ok(outBytes < srcBytes, `reconstruction ${outBytes} bytes ≥ source ${srcBytes}`);
+  assert.equal(readFileSync(out, 'utf8').split('\n')[1], '0,-8.000,7.000,27.000');
 });
 
 test('a bad CSV exits non-zero with one line naming file, line and column, and writes nothing', () => {

@@ -5,6 +5,7 @@ import { decodeWsindy, readWsindyHeader } from '../../src/core/codec/decode';
 import { encodeWsindy, type EncodeInput } from '../../src/core/codec/encode';
 import { decodeIntRows, encodeIntRows } from '../../src/core/codec/entropy';
 import { makeRhs } from '../../src/core/codec/predictor';
+import { exponentOfStep, printedValue } from '../../src/core/codec/outputStep';
 import { ByteReader, ByteWriter } from '../../src/core/codec/bytes';
 import { readTimeGrid, writeTimeGrid } from '../../src/core/codec/timeGrid';
 import { crc32, crc32Tables } from '../../src/core/codec/crc32';
@@ -114,7 +115,13 @@ test('round trip: the bound holds on every value (random shapes, bounds, kinds, 
             if (!(err <= bound)) throw new Error(`${kind} ${n}×${m} tol ${tol}: |x − x̂| = ${err} > ${bound} at (${i}, ${j})`);
           }
         }
-        assert.equal(res.maxError, maxAbsError(series, dec.dataset.series));
+        // with an output step, the measured error is that of the printed values (each within the bound too)
+        const step = dec.header.outputStep;
+        const printed = step === undefined ? dec.dataset.series : dec.dataset.series.map((x) => x.map((v) => printedValue(v, exponentOfStep(step) ?? NaN)));
+        assert.ok(maxAbsError(series, printed) <= bound);
+        assert.equal(res.maxError, maxAbsError(series, printed));
+        assert.equal(step !== undefined, tol > 0 && bound > 0 && exponentOfStep(step ?? 0) !== null);
+        assert.equal(dec.dataset.decimalStep, step);
         assert.deepEqual(dec.dataset.time, time);
       },
     ),

@@ -92,3 +92,31 @@ test('writeCsvFile writes atomically, reports bytes, and leaves nothing on cance
     rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+test('decimal step: fixed decimals (or integers at 10^k, k ≥ 0), time column exact, both layouts', async () => {
+  const time = Float64Array.of(0, 0.1, 0.30000000000000004);
+  const series = [Float64Array.of(-7.999999819413574, -0.0004, 123.4567), Float64Array.of(1e6 + 0.12345, 5e15, -1e300)];
+  const cols: Dataset = { names: ['x', 'y'], series, time, source: { layout: 'columns', delimiter: ';', header: ['t', 'x', 'y'], timeColumn: 0, lineEnding: '\r\n' }, decimalStep: 1e-3 };
+  assert.equal(Buffer.from(await formatCsv(cols)).toString(), 't;x;y\r\n0;-8.000;1000000.123\r\n0.1;0.000;5000000000000000\r\n0.30000000000000004;123.457;-1e+300\r\n');
+  const rows: Dataset = { ...cols, source: { layout: 'rows', delimiter: ',', header: null, timeColumn: null, lineEnding: '\n' }, decimalStep: 100 };
+  assert.equal(Buffer.from(await formatCsv(rows)).toString(), '0,0,100\n1000000,5000000000000000,-1e+300\n');
+  const tiny: Dataset = { ...rows, series: [Float64Array.of(1.5e-21, -2.5e-22, 0), Float64Array.of(0, 0, 0)], decimalStep: 1e-22 };
+  assert.equal(Buffer.from(await formatCsv(tiny)).toString().split('\n')[0], '0.0000000000000000000015,-0.0000000000000000000002,0.0000000000000000000000');
+  await assert.rejects(formatCsv({ ...rows, decimalStep: 0.003 }), /not a power of ten/);
+});
+
+test('decimal step: every printed cell parses back to within half a step (random magnitudes and steps)', async () => {
+  for (let k = -22; k <= 22; k += 3) {
+    const step = Number(`1e${k}`);
+    const series = [randomSeries(2000, k + 40).map((v) => v * 10 ** (k + 3))];
+    const time = Float64Array.from({ length: 2000 }, (_, j) => j);
+    const text = await formatCsv({ names: ['x'], series, time, source: { layout: 'columns', delimiter: ',', header: ['t', 'x'], timeColumn: 0, lineEnding: '\n' }, decimalStep: step });
+    const back = parseCsvBuffer(Buffer.from(text), 'fixed');
+    for (let j = 0; j < 2000; j++) {
+      const x = series[0][j];
+      const err = Math.abs(back.series[0][j] - x);
+      // 0.75 steps: the rounding of x·10^-k itself (see stepMultiple), plus the parse's last-bit rounding
+      assert.ok(err <= 0.75 * step + Math.abs(x) * 2 ** -52, `k ${k}: ${x} → ${back.series[0][j]}`);
+    }
+  }
+});

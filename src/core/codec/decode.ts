@@ -75,7 +75,12 @@ export function decodeWsindy(bytes: Uint8Array, progress: ProgressSink = noProgr
     progress({ phase: 'integrate', fraction: 1 });
     // Row by row: lift the prediction, add the residual, patch the exceptions. Memory: the output + O(m).
     const residual = header.mode === 'error-bounded' ? readResidual(sectionReader(requireSection(sections, 'RESI')), n, m) : null;
-    if (residual && header.bound !== residual.bound) throw new FormatError('corrupt file: residual bound does not match the header');
+    if (residual) {
+      // with an output step the residual carries b' < b, leaving room for rounding to the step
+      const step = header.outputStep;
+      const ok = step === undefined ? header.bound === residual.bound : header.bound !== null && residual.bound < header.bound && step / 2 <= header.bound - residual.bound;
+      if (!ok) throw new FormatError('corrupt file: residual bound does not match the header');
+    }
     if (!residual && (sections.has('RESI') || sections.has('UNPR'))) throw new FormatError('corrupt file: a model-only file with a residual section');
     const series: Float64Array[] = [];
     const p = new Float64Array(m);
@@ -123,7 +128,7 @@ export function decodeWsindy(bytes: Uint8Array, progress: ProgressSink = noProgr
     progress({ phase: 'decode', fraction: 1 });
     return {
       header,
-      dataset: { names: header.names, series, time, source: header.source.format },
+      dataset: { names: header.names, series, time, source: header.source.format, ...(header.outputStep !== undefined ? { decimalStep: header.outputStep } : {}) },
       get prediction() {
         return liftPrediction();
       },

@@ -13,7 +13,8 @@ import { crc32 } from './crc32';
 import { IntRowEncoder, MAX_INT } from './entropy';
 import { storeCoefficients, writeHeaderJson, writeModel, type HeaderJson } from './header';
 import { anchorFrom, BLOWUP, lift, makeRhs, predictAll, predictRow, Rk4, type PredictorSetup, type StoredBasis, type StoredModel, type Window } from './predictor';
-import { quantiseRow, residualSection, writeUnpredictable, type Unpredictable } from './residual';
+import { outputExponent, outputSlack, pow10 } from './outputStep';
+import { quantiseRow, residualSection, writeUnpredictable, type PrintCheck, type Unpredictable } from './residual';
 import { writeTimeGrid, type TimeSummary } from './timeGrid';
 import { writeWindows } from './windows';
 
@@ -47,7 +48,11 @@ interface Context {
   setup: PredictorSetup;
   /** True reduced state of the data at every sample: r × m. */
   trueStates: Float64Array[];
+  /** The quantiser's bound b' (b − δ when the output is printed at a decimal step, else b). */
   bound: number;
+  /** Decimal output exponent k and the user's bound b the printed values must meet (k null: no step). */
+  outK: number | null;
+  outBound: number;
   /** With a basis: what bounds the greedy schedule's error check without lifting (null: always lift). */
   errorBounds: ErrorBounds | null;
 }
@@ -119,6 +124,8 @@ interface Pass {
   reconCrc: number;
   maxError: number;
   sumSq: number;
+  /** An exception's printed value would miss the output bound: the file must not carry the output step. */
+  printFailed: boolean;
 }
 
 /**
@@ -172,12 +179,13 @@ function residualPass(ctx: Context, windows: readonly Window[], states: readonly
   let predCrc = 0;
   let reconCrc = 0;
   const err = { max: 0, sumSq: 0 };
+  const print: PrintCheck | null = ctx.outK !== null ? { k: ctx.outK, bound: ctx.outBound, failed: false } : null;
   for (let k = 0; k < count; k++) {
     const i = rows ? rows[k] : k;
     predictRow(basis, n, states, windows, i, p);
     if (!rows) predCrc = crc32(f64Bytes(p), predCrc);
     if (enc) {
-      quantiseRow(series[i], p, bound, i, q, rec, u, err);
+      quantiseRow(series[i], p, bound, i, q, rec, u, err, print);
       enc.push(q);
       if (!rows) reconCrc = crc32(f64Bytes(rec), reconCrc);
       if (giveUp && giveUp.fixed + (8 + enc.written * giveUp.scale) > giveUp.above) return null;
@@ -193,7 +201,7 @@ function residualPass(ctx: Context, windows: readonly Window[], states: readonly
   if (!enc) reconCrc = predCrc;
   const RESI = enc ? residualSection(bound, enc.finish()) : new Uint8Array(0);
   const UNPR = enc ? writeUnpredictable(u) : new Uint8Array(0);
-  return { RESI, UNPR, predCrc, reconCrc, maxError: err.max, sumSq: err.sumSq };
+  return { RESI, UNPR, predCrc, reconCrc, maxError: err.max, sumSq: err.sumSq, printFailed: print?.failed ?? false };
 }
 
 function roundCorrection(ctx: Context, s: number, base: Float64Array, step: number): Float64Array {
@@ -520,7 +528,19 @@ export function encodeWsindy(input: EncodeInput, progress: ProgressSink = noProg
     throw new OptionError(`abs-error must be a finite number ≥ 0, got ${input.absError}`);
   }
   const range = Math.min(max - min, Number.MAX_VALUE);
-  const bound = Math.min(input.absError ?? input.tolerance * range, Number.MAX_VALUE / 4);
+  const userBound = Math.min(input.absError ?? input.tolerance * range, Number.MAX_VALUE / 4);
+  // Error-bounded with b > 0: quantise with b' = b − δ and print at the decimal step 10^k (10^k / 2 ≤ δ).
+  let outK = mode === 'error-bounded' && userBound > 0 ? outputExponent(outputSlack(userBound)) : null;
+  let bound = userBound;
+  if (outK !== null) {
+    bound = userBound - outputSlack(userBound);
+    // the decoder checks step / 2 ≤ b − b' as computed: one decade finer if rounding of b' ate into δ
+    if (!(pow10(outK) / 2 <= userBound - bound)) outK = outK > -22 ? outK - 1 : null;
+    if (outK === null || !(bound > 0) || !(pow10(outK) / 2 <= userBound - bound)) {
+      outK = null;
+      bound = userBound;
+    }
+  }
   const prec = bound;
 
   // model, basis and true states, all with the values the decoder will have
@@ -542,7 +562,7 @@ export function encodeWsindy(input: EncodeInput, progress: ProgressSink = noProg
     throw new OptionError(`a model without POD must have one state per variable (${r} states, ${n} variables)`);
   }
   const trueStates = basis ? project(series, basis.mean, basis.modes, r, m) : series.slice(0, r);
-  const base = { n, m, r, series, trueStates, bound, errorBounds: basis && mode !== 'model-only' ? errorBounds(series, basis, trueStates, r, m, Math.max(-min, max)) : null };
+  const base = { n, m, r, series, trueStates, bound, outK, outBound: userBound, errorBounds: basis && mode !== 'model-only' ? errorBounds(series, basis, trueStates, r, m, Math.max(-min, max)) : null };
   const partialSetup = { model, basis, n, time: dataset.time, anchorStep: 0 };
   const substeps = chooseSubsteps(base, partialSetup, prec > 0 ? prec / 64 : 1e-12 * Math.max(range, 1e-300));
   progress({ phase: 'code', fraction: 0.05 });
@@ -602,7 +622,10 @@ export function encodeWsindy(input: EncodeInput, progress: ProgressSink = noProg
       }
     }
   }
-  const pass = chosen.pass ?? residualPass(chosen.ctx, chosen.windows, chosen.states, null, mode, scratch);
+  let pass = chosen.pass ?? residualPass(chosen.ctx, chosen.windows, chosen.states, null, mode, scratch);
+  // an exception that cannot be printed at the step (not expected: see outputStep.ts): full digits instead
+  const printStep = outK !== null && !pass.printFailed;
+  if (outK !== null && !printStep) pass = residualPass({ ...chosen.ctx, outK: null }, chosen.windows, chosen.states, null, mode, scratch);
   progress({ phase: 'code', fraction: 0.9 });
 
   // errors of what the decoder will produce
@@ -618,7 +641,8 @@ export function encodeWsindy(input: EncodeInput, progress: ProgressSink = noProg
   const timeSummary: TimeSummary = { t0: t[0], t1: t[m - 1], uniform: uniformKind, dt: uniformKind && m >= 2 ? t[1] - t[0] : null };
   const header: HeaderJson = {
     mode,
-    bound: mode === 'error-bounded' ? bound : null,
+    bound: mode === 'error-bounded' ? userBound : null,
+    ...(printStep && outK !== null ? { outputStep: pow10(outK) } : {}),
     tolerance: input.tolerance,
     absError: input.absError ?? null,
     range,
@@ -654,5 +678,5 @@ export function encodeWsindy(input: EncodeInput, progress: ProgressSink = noProg
   sections.push({ tag: 'CHEK', payload: chk.finish() });
   const bytes = writeContainer(sections);
   progress({ phase: 'code', fraction: 1 });
-  return { bytes, maxError, maxRelativeError, rmsError, bound: mode === 'error-bounded' ? bound : null };
+  return { bytes, maxError, maxRelativeError, rmsError, bound: mode === 'error-bounded' ? userBound : null };
 }

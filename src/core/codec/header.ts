@@ -7,6 +7,7 @@ import type { Delimiter, SourceFormat } from '../dataset';
 import type { FitDiagnostics, LibrarySpec, LibraryTerm } from '../model';
 import { ByteReader, ByteWriter } from './bytes';
 import { brotli, unbrotli } from './floatPack';
+import { exponentOfStep } from './outputStep';
 import type { StoredModel } from './predictor';
 import type { TimeSummary } from './timeGrid';
 
@@ -28,6 +29,13 @@ export interface WsindyHeader {
   /** Relative tolerance requested (bound = tolerance × range unless absError was given). */
   tolerance: number;
   absError: number | null;
+  /**
+   * Optional (error-bounded files with bound > 0, absent in older files): the decimal step 10^k the
+   * reconstruction is printed at. The residual is then quantised with a smaller bound b' (stored in RESI),
+   * and outputStep / 2 ≤ bound − b', so every printed value, rounded to a multiple of outputStep, is within
+   * `bound` of the source. Absent: values are printed with full round-trip digits, within `bound`.
+   */
+  outputStep?: number;
   /** max − min over all values of the source. */
   range: number;
   n: number;
@@ -158,6 +166,13 @@ export function readHeaderJson(r: ByteReader): HeaderJson {
     timeColumn: J.orNull(sf.timeColumn, (v) => J.int(v, 'source.timeColumn', LIMITS.n)),
     lineEnding: typedEnding,
   };
+  let outputStep: number | undefined;
+  if (o.outputStep !== undefined) {
+    const step = J.num(o.outputStep, 'outputStep');
+    if (exponentOfStep(step) === null) J.fail(`outputStep = ${step} is not a power of ten in 1e-22 … 1e22`);
+    if (mode !== 'error-bounded') J.fail('outputStep in a model-only file');
+    outputStep = step;
+  }
   const tm = J.obj(o.time, 'time');
   const er = J.obj(o.errors, 'errors');
   const dg = J.obj(o.diagnostics, 'diagnostics');
@@ -167,6 +182,7 @@ export function readHeaderJson(r: ByteReader): HeaderJson {
     bound: J.orNull(o.bound, (v) => J.num(v, 'bound')),
     tolerance: J.num(o.tolerance, 'tolerance'),
     absError: J.orNull(o.absError, (v) => J.num(v, 'absError')),
+    ...(outputStep !== undefined ? { outputStep } : {}),
     range: J.num(o.range, 'range'),
     n,
     m,

@@ -4,6 +4,7 @@
 import { ByteReader, ByteWriter } from './bytes';
 import { IntRowDecoder, MAX_INT, decodeIntRows, encodeIntRows } from './entropy';
 import { readFloatsLossless, writeFloatsLossless } from './floatPack';
+import { printedValue } from './outputStep';
 
 /**
  * MAX_INT as a module constant: an imported binding is a getter call per use under tsx's loader (measured with
@@ -18,10 +19,23 @@ export interface Unpredictable {
 }
 
 /**
+ * Decimal printing the reconstruction will get: values are written rounded to a multiple of 10^k, and what a
+ * reader parses back from that text (`printedValue`) must stay within `bound` (the user's bound b; the
+ * quantiser itself works with b' < b). `failed` is set when an exception's printed value would not.
+ */
+export interface PrintCheck {
+  k: number;
+  bound: number;
+  failed: boolean;
+}
+
+/**
  * Quantise row `i` of the data against its prediction: q and the decoder's reconstruction x̂ into the
  * given buffers (length m), exceptions appended to `u`; max |x − x̂| and Σ (x − x̂)² continued in `err`.
+ * With `print`, a value is also an exception unless its printed form is within print.bound of x, and the
+ * errors measured are those of the printed values.
  */
-export function quantiseRow(x: Float64Array, p: Float64Array, bound: number, i: number, q: Float64Array, recon: Float64Array, u: Unpredictable, err: { max: number; sumSq: number }): void {
+export function quantiseRow(x: Float64Array, p: Float64Array, bound: number, i: number, q: Float64Array, recon: Float64Array, u: Unpredictable, err: { max: number; sumSq: number }, print: PrintCheck | null = null): void {
   const step = 2 * bound;
   const m = x.length;
   let max = err.max;
@@ -42,6 +56,32 @@ export function quantiseRow(x: Float64Array, p: Float64Array, bound: number, i: 
       }
       if (!(d <= max)) max = d;
       sumSq += d * d;
+    }
+  } else if (print) {
+    const k10 = print.k;
+    const outBound = print.bound;
+    for (let j = 0; j < m; j++) {
+      const xj = x[j];
+      const pj = p[j];
+      let k = Math.round((xj - pj) / step);
+      if (!(Math.abs(k) <= LIMIT) || k === 0) k = 0;
+      const xh = pj + k * step;
+      q[j] = k;
+      const d = Math.abs(xj - xh);
+      const dp = Math.abs(xj - printedValue(xh, k10));
+      if (d <= bound && dp <= outBound) {
+        recon[j] = xh;
+        if (!(dp <= max)) max = dp;
+        sumSq += dp * dp;
+      } else {
+        recon[j] = xj;
+        u.index.push(i * m + j);
+        u.values.push(xj);
+        const de = Math.abs(xj - printedValue(xj, k10));
+        if (!(de <= outBound)) print.failed = true;
+        if (!(de <= max)) max = de;
+        sumSq += de * de;
+      }
     }
   } else {
     for (let j = 0; j < m; j++) {
