@@ -7,7 +7,7 @@ import type { IdentifiedSystem, LibrarySpec, LibraryTerm, PodBasis } from './mod
 import { computePod } from './pod';
 import { noProgress, type ProgressSink } from './progress';
 import { sparseRegression } from './regression';
-import { chooseTestFunctions, type TestFunctionOptions } from './testFunctions';
+import { chooseTestFunctions, type TestFunctionOptions, type TestFunctions } from './testFunctions';
 import { buildWeakSystem, type WeakSystem } from './weakForm';
 
 export interface IdentifyOptions {
@@ -71,16 +71,7 @@ export function identify(
   progress({ phase: 'pod', fraction: 1 });
   const r = states.length;
 
-  progress({ phase: 'identify', fraction: 0, message: 'library' });
-  // With many POD coordinates a full degree-d library explodes (r = 20, d = 3: 1771 columns); lower
-  // the degree until it fits, and say so. The returned library spec records the degree used.
-  let degree = opts.degree;
-  while (degree > 1 && libraryColumns(r, degree, opts.trig) > MAX_LIBRARY_COLUMNS) degree--;
-  if (degree < opts.degree) {
-    progress({ phase: 'identify', fraction: 0, message: `degree lowered from ${opts.degree} to ${degree}: ${r} coordinates` });
-  }
-  const library: LibrarySpec = { degree, constant: true, trigFrequencies: opts.trig ? [1] : [] };
-  const { terms, names: termNames } = buildLibrary(library, stateNames);
+  const { library, terms, termNames } = chooseLibrary(stateNames, opts, progress);
   const J = terms.length;
 
   // Conditioning: monomials of coordinates of size 10^3 span 10^9 and more. Fit on a_i / s_i (s_i =
@@ -102,8 +93,47 @@ export function identify(
   progress({ phase: 'identify', fraction: 0.35, message: 'weak form' });
   const weak = buildWeakSystem(tf, time, scaled, columns);
   progress({ phase: 'identify', fraction: 0.6, message: 'sparse regression' });
-  const fit = sparseRegression(weak, { threshold: opts.threshold });
+  const system = fitWeakSystem(weak, { stateNames, library, terms, termNames }, scales, tf, pod, opts.threshold);
+  progress({ phase: 'identify', fraction: 1 });
+  return { system, states };
+}
 
+/** The library for these states: the degree is lowered until it has at most MAX_LIBRARY_COLUMNS columns. */
+export function chooseLibrary(
+  stateNames: string[],
+  opts: Pick<IdentifyOptions, 'degree' | 'trig'>,
+  progress: ProgressSink = noProgress,
+): { library: LibrarySpec; terms: LibraryTerm[]; termNames: string[] } {
+  const r = stateNames.length;
+  progress({ phase: 'identify', fraction: 0, message: 'library' });
+  // With many POD coordinates a full degree-d library explodes (r = 20, d = 3: 1771 columns); lower
+  // the degree until it fits, and say so. The returned library spec records the degree used.
+  let degree = opts.degree;
+  while (degree > 1 && libraryColumns(r, degree, opts.trig) > MAX_LIBRARY_COLUMNS) degree--;
+  if (degree < opts.degree) {
+    progress({ phase: 'identify', fraction: 0, message: `degree lowered from ${opts.degree} to ${degree}: ${r} coordinates` });
+  }
+  const library: LibrarySpec = { degree, constant: true, trigFrequencies: opts.trig ? [1] : [] };
+  const { terms, names: termNames } = buildLibrary(library, stateNames);
+  return { library, terms, termNames };
+}
+
+/**
+ * Sparse regression on the weak system of the scaled states ã_i = a_i / s_i, and the model mapped back to
+ * the states themselves, with its diagnostics.
+ */
+export function fitWeakSystem(
+  weak: WeakSystem,
+  lib: { stateNames: string[]; library: LibrarySpec; terms: LibraryTerm[]; termNames: string[] },
+  scales: Float64Array,
+  tf: TestFunctions,
+  pod: PodBasis | null,
+  threshold: number | 'auto',
+): IdentifiedSystem {
+  const { terms } = lib;
+  const J = terms.length;
+  const r = lib.stateNames.length;
+  const fit = sparseRegression(weak, { threshold });
   // Undo the scaling: ȧ_e = s_e · dã_e/dt and Θ_j(ã) = Θ_j(a) / Π s_i^{p_ij}.
   const termScale = terms.map((t) => monomialScale(t, scales));
   const coefficients = new Float64Array(J * r);
@@ -113,22 +143,17 @@ export function identify(
   const { weakResidual, r2 } = weakDiagnostics(weak, fit.xi);
   let activeTerms = 0;
   for (const c of coefficients) if (c !== 0) activeTerms++;
-  progress({ phase: 'identify', fraction: 1 });
-
   return {
-    system: {
-      model: { stateNames, library, terms, termNames, coefficients },
-      pod,
-      diagnostics: {
-        weakResidual,
-        r2,
-        activeTerms,
-        // One number for the record: the largest per-equation threshold chosen.
-        threshold: fit.thresholds.reduce((a, b) => Math.max(a, b), 0),
-        testFunctions: tf.spec,
-      },
+    model: { ...lib, coefficients },
+    pod,
+    diagnostics: {
+      weakResidual,
+      r2,
+      activeTerms,
+      // One number for the record: the largest per-equation threshold chosen.
+      threshold: fit.thresholds.reduce((a, b) => Math.max(a, b), 0),
+      testFunctions: tf.spec,
     },
-    states,
   };
 }
 
@@ -141,7 +166,7 @@ export function libraryColumns(r: number, degree: number, trig: boolean): number
 }
 
 /** Π s_i^{p_i} for a monomial (1 for trigonometric terms, which are never scaled). */
-function monomialScale(term: LibraryTerm, scales: Float64Array): number {
+export function monomialScale(term: LibraryTerm, scales: Float64Array): number {
   if (term.kind !== 'poly') return 1;
   let s = 1;
   term.powers.forEach((p, i) => (s *= scales[i] ** p));
@@ -179,19 +204,30 @@ function weakDiagnostics(sys: WeakSystem, xi: Float64Array): { weakResidual: num
   return { weakResidual: totB > 0 ? Math.sqrt(totRes / totB) : 0, r2 };
 }
 
-function checkInputs(series: Float64Array[], time: Float64Array, names: string[], opts: IdentifyOptions): void {
-  const m = time.length;
-  if (series.length === 0) throw new OptionError('identify: no variables');
-  if (names.length !== series.length) throw new OptionError(`identify: ${names.length} names for ${series.length} variables`);
+/** The option checks of `identify`, for callers that bring their data another way (the streaming fit). */
+export function checkIdentifyOptions(opts: IdentifyOptions): void {
   if (!(Number.isInteger(opts.degree) && opts.degree >= 1 && opts.degree <= 6)) throw new OptionError(`degree must be an integer from 1 to 6, got ${opts.degree}`);
   if (opts.rank !== 'auto' && !(Number.isInteger(opts.rank) && opts.rank >= 1)) throw new OptionError(`rank must be a positive integer or 'auto', got ${opts.rank}`);
   if (!(opts.energy > 0 && opts.energy <= 1)) throw new OptionError(`energy must be in (0, 1], got ${opts.energy}`);
   if (opts.threshold !== 'auto' && !(opts.threshold >= 0 && Number.isFinite(opts.threshold))) throw new OptionError(`threshold must be ≥ 0 or 'auto', got ${opts.threshold}`);
+}
+
+/** Enough steps to fit on, finite and strictly increasing. */
+export function checkTimeGrid(time: Float64Array): void {
+  const m = time.length;
   if (m < MIN_STEPS) throw new NumericalError(`too few time steps to fit: ${m} (need at least ${MIN_STEPS})`);
   for (let j = 0; j < m; j++) {
     if (!Number.isFinite(time[j])) throw new NumericalError(`time stamp ${j + 1} is not finite`);
     if (j > 0 && !(time[j] > time[j - 1])) throw new NumericalError(`time stamps must increase strictly (step ${j + 1})`);
   }
+}
+
+function checkInputs(series: Float64Array[], time: Float64Array, names: string[], opts: IdentifyOptions): void {
+  const m = time.length;
+  if (series.length === 0) throw new OptionError('identify: no variables');
+  if (names.length !== series.length) throw new OptionError(`identify: ${names.length} names for ${series.length} variables`);
+  checkIdentifyOptions(opts);
+  checkTimeGrid(time);
   series.forEach((s, i) => {
     if (s.length !== m) throw new OptionError(`identify: variable ${names[i]} has ${s.length} samples, expected ${m}`);
     for (let j = 0; j < m; j++) if (!Number.isFinite(s[j])) throw new NumericalError(`variable ${names[i]} is not finite at step ${j + 1}`);

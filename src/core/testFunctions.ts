@@ -34,12 +34,17 @@ export const CORNER_TAU_HAT = 2;
 const CENTRE_DENSITY = 4;
 const MAX_COUNT = 2000;
 
-/** Choose the test functions from the data (or the overrides). `minCount` ≥ the number of library columns. */
+/**
+ * Choose the test functions from the data (or the overrides). `minCount` ≥ the number of library columns.
+ * `centresOver`: the whole record's time grid when `states`/`time` are only its first part (the streaming
+ * fit picks the support from a prefix, then spreads the centres over all of it).
+ */
 export function chooseTestFunctions(
   states: Float64Array[],
   time: Float64Array,
   opts: TestFunctionOptions = {},
   minCount = 1,
+  centresOver: Float64Array = time,
 ): TestFunctions {
   const m = time.length;
   if (m < 5) throw new RangeError(`need at least 5 time steps for test functions, got ${m}`);
@@ -64,6 +69,16 @@ export function chooseTestFunctions(
     exponent = exponentForSupport(halfSteps);
   }
   const radius = halfSteps * dt;
+  const whole = centresOver;
+  if (whole !== time) {
+    const wholeSpan = whole[whole.length - 1] - whole[0];
+    return makeTestFunctions(whole, testFunctionCount(opts, wholeSpan, radius, wholeSpan / (whole.length - 1), minCount), radius, exponent, corner);
+  }
+  return makeTestFunctions(time, testFunctionCount(opts, span, radius, dt, minCount), radius, exponent, corner);
+}
+
+/** The number of test functions over a record of length `span`: enough rows, not more than distinct positions. */
+function testFunctionCount(opts: TestFunctionOptions, span: number, radius: number, dt: number, minCount: number): number {
   let count: number;
   if (opts.count !== undefined) {
     if (!(Number.isInteger(opts.count) && opts.count >= 1)) throw new RangeError(`test-function count must be a positive integer, got ${opts.count}`);
@@ -75,7 +90,7 @@ export function chooseTestFunctions(
     // More rows than distinct sample positions would only repeat information.
     count = Math.min(count, MAX_COUNT, Math.max(1, Math.floor(free / dt) + 1));
   }
-  return makeTestFunctions(time, count, radius, exponent, corner);
+  return count;
 }
 
 /** `count` bumps of half-width `radius` (time units), centres spread uniformly so supports stay inside the data. */

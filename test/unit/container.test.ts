@@ -67,11 +67,15 @@ test('magic and version bytes give the right message', () => {
   rejects(new TextEncoder().encode('t,x\n0,1\n'), /^bad magic/);
   const newer = golden.slice();
   newer[8] = 3;
-  rejects(newer, /^written by a newer version \(3\) of the format; this reader supports 1–1$/);
+  rejects(newer, /^written by a newer version \(3\) of the format; this reader supports 1–2$/);
   rejects(newer, /newer version/, readWsindyHeader);
   const older = golden.slice();
   older[8] = 0;
   rejects(older, /^written by an older version \(0\) of the format/);
+  // a v1 file relabelled v2 lacks the segment layout v2 promises
+  const relabelled = golden.slice();
+  relabelled[8] = 2;
+  rejects(relabelled, /^corrupt file: a version 2 file without segments$/);
 });
 
 test('section count, tags, lengths, payloads and CRCs: each corruption names what is wrong', () => {

@@ -6,13 +6,18 @@ import { crc32 } from './crc32';
 
 /** "\x89WSINDY\n": the high byte catches 7-bit transfers, the newline catches line-ending conversion. */
 export const MAGIC = Uint8Array.from([0x89, 0x57, 0x53, 0x49, 0x4e, 0x44, 0x59, 0x0a]);
-export const FORMAT_VERSION = 1;
+/** v1: one WIND/RESI/UNPR/CHEK set for all steps. v2 (streaming coder): SEGM sections instead. */
+export const FORMAT_VERSION = 2;
 export const MIN_READ_VERSION = 1;
 /** Offset of the first section. */
 export const PREAMBLE_BYTES = 12;
 
-export type SectionTag = 'HEAD' | 'MODL' | 'TIME' | 'BASI' | 'WIND' | 'RESI' | 'UNPR' | 'CHEK';
-export const SECTION_TAGS: readonly SectionTag[] = ['HEAD', 'MODL', 'TIME', 'BASI', 'WIND', 'RESI', 'UNPR', 'CHEK'];
+export type SectionTag = 'HEAD' | 'MODL' | 'TIME' | 'BASI' | 'WIND' | 'RESI' | 'UNPR' | 'CHEK' | 'SEGM';
+export const SECTION_TAGS: readonly SectionTag[] = ['HEAD', 'MODL', 'TIME', 'BASI', 'WIND', 'RESI', 'UNPR', 'CHEK', 'SEGM'];
+/** The one tag that repeats (v2 files): one section per time segment, in time order. */
+const REPEATED: SectionTag = 'SEGM';
+/** Most sections a file may have (the count is a u16). */
+const MAX_SECTIONS = 0xffff;
 /** Human names used in messages. */
 export const SECTION_NAMES: Record<SectionTag, string> = {
   HEAD: 'header',
@@ -23,6 +28,7 @@ export const SECTION_NAMES: Record<SectionTag, string> = {
   RESI: 'residual',
   UNPR: 'unpredictable',
   CHEK: 'checksum',
+  SEGM: 'segment',
 };
 
 export interface Section {
@@ -33,9 +39,11 @@ export interface Section {
 }
 
 export function writeContainer(sections: readonly { tag: SectionTag; payload: Uint8Array }[]): Uint8Array {
+  if (sections.length > MAX_SECTIONS) throw new RangeError(`${sections.length} sections: at most ${MAX_SECTIONS}`);
   const w = new ByteWriter();
   w.bytes(MAGIC);
-  w.u16(FORMAT_VERSION);
+  // v1 readers can read every file without segments: only segmented files carry the new version
+  w.u16(sections.some((s) => s.tag === REPEATED) ? 2 : 1);
   w.u16(sections.length);
   const enc = new TextEncoder();
   for (const s of sections) {
@@ -73,13 +81,18 @@ export function checkPreamble(bytes: Uint8Array): number {
  * Parse the section table. `stopAfter`: stop once these tags are read (cheap header reads skip the
  * heavy sections entirely, without even checking their CRCs).
  */
-export function readContainer(bytes: Uint8Array, stopAfter?: ReadonlySet<SectionTag>): { version: number; sections: Map<SectionTag, Section> } {
+export function readContainer(
+  bytes: Uint8Array,
+  stopAfter?: ReadonlySet<SectionTag>,
+): { version: number; sections: Map<SectionTag, Section>; segments: Section[] } {
   const version = checkPreamble(bytes);
   const r = new ByteReader(bytes, 'preamble');
   r.pos = 10;
   const count = r.u16();
-  if (count > SECTION_TAGS.length) throw new FormatError(`corrupt preamble: ${count} sections (at most ${SECTION_TAGS.length})`);
+  const maxCount = version >= 2 ? MAX_SECTIONS : SECTION_TAGS.length - 1;
+  if (count > maxCount) throw new FormatError(`corrupt preamble: ${count} sections (at most ${maxCount})`);
   const sections = new Map<SectionTag, Section>();
+  const segments: Section[] = [];
   const dec = new TextDecoder('latin1');
   for (let i = 0; i < count; i++) {
     if (r.remaining < 8) {
@@ -92,6 +105,7 @@ export function readContainer(bytes: Uint8Array, stopAfter?: ReadonlySet<Section
     }
     const tag = tagText as SectionTag;
     const name = SECTION_NAMES[tag];
+    if (tag === REPEATED && version < 2) throw new FormatError(`corrupt file: a version ${version} file with a '${name}' section`);
     if (sections.has(tag)) throw new FormatError(`corrupt file: section '${name}' appears twice`);
     const len = r.u32();
     if (len + 4 > r.remaining) {
@@ -101,11 +115,12 @@ export function readContainer(bytes: Uint8Array, stopAfter?: ReadonlySet<Section
     const payload = r.take(len);
     const stored = r.u32();
     if (crc32(payload, crc32(tagBytes)) !== stored) throw new FormatError(`checksum mismatch in section '${name}'`);
-    sections.set(tag, { tag, offset, payload });
-    if (stopAfter && [...stopAfter].every((t) => sections.has(t))) return { version, sections };
+    if (tag === REPEATED) segments.push({ tag, offset, payload });
+    else sections.set(tag, { tag, offset, payload });
+    if (stopAfter && [...stopAfter].every((t) => sections.has(t))) return { version, sections, segments };
   }
   if (r.remaining !== 0) throw new FormatError(`corrupt file: ${r.remaining} trailing bytes after the last section`);
-  return { version, sections };
+  return { version, sections, segments };
 }
 
 export function requireSection(sections: Map<SectionTag, Section>, tag: SectionTag): Section {

@@ -6,8 +6,8 @@ import { noProgress, type ProgressSink } from '../progress';
 import { readBasis } from './basis';
 import { readContainer, requireSection, sectionReader, type Section, type SectionTag } from './container';
 import { crc32 } from './crc32';
-import { readHeaderJson, readModel, type WsindyHeader } from './header';
-import { predictAll, predictRow, type StoredModel } from './predictor';
+import { LIMITS, readHeaderJson, readModel, type WsindyHeader } from './header';
+import { predictAll, predictRow, type StoredBasis, type StoredModel, type Window } from './predictor';
 import { readResidual, readUnpredictable } from './residual';
 import { readTimeGrid } from './timeGrid';
 import { readWindows } from './windows';
@@ -40,6 +40,7 @@ function parseHeader(sections: Map<SectionTag, Section>, version: number, fileBy
   const { model, substeps } = readModel(sectionReader(requireSection(sections, 'MODL')));
   if (model.r !== json.stateNames.length) throw new FormatError(`corrupt file: model has ${model.r} states, header names ${json.stateNames.length}`);
   if (model.terms.length !== json.termNames.length) throw new FormatError(`corrupt file: model has ${model.terms.length} terms, header names ${json.termNames.length}`);
+  if ((version >= 2) !== (json.segmentLength !== undefined)) throw new FormatError(`corrupt file: a version ${version} file ${version >= 2 ? 'without' : 'with'} segments`);
   if (json.pod === null && model.r !== json.n) throw new FormatError('corrupt file: a model without POD must have one state per variable');
   const header: WsindyHeader = { ...json, formatVersion: version, terms: model.terms, coefficients: model.coefficients, fileBytes };
   return { header, model, substeps };
@@ -53,68 +54,170 @@ export function readWsindyHeader(bytes: Uint8Array): WsindyHeader {
   });
 }
 
+
+/** Everything a span of steps is decoded with. */
+interface Decoder {
+  header: WsindyHeader;
+  model: StoredModel;
+  basis: StoredBasis | null;
+  substeps: number;
+  time: Float64Array;
+  residualBound: number | null;
+}
+
+/** The coded sections of one span of steps: the whole file (v1) or one segment (v2). */
+interface CodedSpan {
+  j0: number;
+  m: number;
+  WIND: Section;
+  RESI: Section | null;
+  UNPR: Section | null;
+  predCrc: number;
+  reconCrc: number;
+}
+
+function openFile(bytes: Uint8Array): { dec: Decoder; spans: CodedSpan[] } {
+  const { version, sections, segments } = readContainer(bytes);
+  const { header, model, substeps } = parseHeader(sections, version, bytes.length);
+  const { n, m } = header;
+  const tr = sectionReader(requireSection(sections, 'TIME'));
+  const { time } = readTimeGrid(tr, m);
+  tr.end();
+  const basisSection = sections.get('BASI');
+  if ((header.pod !== null) !== (basisSection !== undefined)) throw new FormatError('corrupt file: basis section does not match the header');
+  const basis = basisSection ? readBasis(sectionReader(basisSection), n, model.r) : null;
+  const bounded = header.mode === 'error-bounded';
+  const spans = header.segmentLength === undefined ? wholeSpan(sections, m, bounded) : segmentSpans(sections, segments, header.segmentLength, m, bounded);
+  // with an output step the residual carries b' < b, leaving room for rounding to the step
+  let residualBound: number | null = null;
+  for (const span of spans) {
+    if (!span.RESI) continue;
+    const b = residualBoundOf(span.RESI);
+    if (residualBound !== null && b !== residualBound) throw new FormatError('corrupt file: segments with different residual bounds');
+    residualBound = b;
+  }
+  if (residualBound !== null) {
+    const step = header.outputStep;
+    const ok = step === undefined ? header.bound === residualBound : header.bound !== null && residualBound < header.bound && step / 2 <= header.bound - residualBound;
+    if (!ok) throw new FormatError('corrupt file: residual bound does not match the header');
+  }
+  return { dec: { header, model, basis, substeps, time, residualBound }, spans };
+}
+
+function wholeSpan(sections: Map<SectionTag, Section>, m: number, bounded: boolean): CodedSpan[] {
+  if (!bounded && (sections.has('RESI') || sections.has('UNPR'))) throw new FormatError('corrupt file: a model-only file with a residual section');
+  const chk = sectionReader(requireSection(sections, 'CHEK'));
+  const predCrc = chk.u32();
+  const reconCrc = chk.u32();
+  chk.end();
+  return [{
+    j0: 0,
+    m,
+    WIND: requireSection(sections, 'WIND'),
+    RESI: bounded ? requireSection(sections, 'RESI') : null,
+    UNPR: bounded ? requireSection(sections, 'UNPR') : null,
+    predCrc,
+    reconCrc,
+  }];
+}
+
+/** v2: SEGM sections of `length` steps each (the last one the rest), in order. */
+function segmentSpans(sections: Map<SectionTag, Section>, segments: Section[], length: number, m: number, bounded: boolean): CodedSpan[] {
+  for (const tag of ['WIND', 'RESI', 'UNPR', 'CHEK'] as const) {
+    if (sections.has(tag)) throw new FormatError(`corrupt file: a segmented file with a '${tag}' section`);
+  }
+  const expected = Math.ceil(m / length);
+  if (segments.length !== expected) throw new FormatError(`corrupt file: ${segments.length} segments, expected ${expected} (${m} steps, ${length} per segment)`);
+  return segments.map((seg, k) => {
+    const r = sectionReader(seg);
+    const j0 = k * length;
+    const steps = r.u32();
+    if (steps !== Math.min(length, m - j0)) r.fail(`segment ${k + 1} has ${steps} steps, expected ${Math.min(length, m - j0)}`);
+    const part = (tag: SectionTag): Section => {
+      const len = r.u32();
+      const offset = seg.offset + r.pos + 0;
+      return { tag, offset, payload: r.take(len) };
+    };
+    const WIND = part('WIND');
+    const RESI = bounded ? part('RESI') : null;
+    const UNPR = bounded ? part('UNPR') : null;
+    const predCrc = r.u32();
+    const reconCrc = r.u32();
+    r.end();
+    return { j0, m: steps, WIND, RESI, UNPR, predCrc, reconCrc };
+  });
+}
+
+function residualBoundOf(s: Section): number {
+  const r = sectionReader(s);
+  const b = r.finite('bound');
+  if (b < 0) r.fail('negative bound');
+  return b;
+}
+
+/**
+ * Decode one span into out (n rows of span.m values): rerun the model window by window, lift row by row,
+ * add the residual, patch the exceptions, check both checksums. Returns the span's states and windows.
+ */
+function decodeSpan(dec: Decoder, span: CodedSpan, out: readonly Float64Array[]): { states: Float64Array[]; windows: Window[] } {
+  const { header, model, basis, substeps } = dec;
+  const n = header.n;
+  const m = span.m;
+  const time = dec.time.subarray(span.j0, span.j0 + m);
+  const { windows, anchorStep, corrections } = readWindows(sectionReader(span.WIND), m, model.r);
+  let used = 0;
+  const result = predictAll({ model, basis, n, time, substeps, anchorStep }, windows, () => corrections[used++]);
+  if (result.failedWindow >= 0) {
+    throw new FormatError('prediction mismatch: the model blew up where the encoder did not; this file was written on a platform whose floating-point results differ');
+  }
+  const residual = span.RESI ? readResidual(sectionReader(span.RESI), n, m) : null;
+  const p = new Float64Array(m);
+  const q = new Float64Array(m);
+  let predCrc = 0;
+  for (let i = 0; i < n; i++) {
+    predictRow(basis, n, result.states, windows, i, p);
+    predCrc = crc32(new Uint8Array(p.buffer), predCrc);
+    const x = out[i];
+    if (residual) {
+      residual.rows.next(q);
+      const step = 2 * residual.bound;
+      for (let j = 0; j < m; j++) x[j] = p[j] + q[j] * step;
+    } else x.set(p);
+  }
+  if (span.UNPR) {
+    const u = readUnpredictable(sectionReader(span.UNPR), n * m);
+    for (let k = 0; k < u.index.length; k++) {
+      const at = u.index[k];
+      out[Math.floor(at / m)][at % m] = u.values[k];
+    }
+  }
+  let reconCrc = 0;
+  for (const x of out) reconCrc = crc32(new Uint8Array(x.buffer, x.byteOffset, x.byteLength), reconCrc);
+  if (predCrc !== span.predCrc) {
+    throw new FormatError('prediction mismatch: this file was written on a platform whose floating-point results differ');
+  }
+  if (reconCrc !== span.reconCrc) throw new FormatError('reconstruction checksum mismatch: the decoded data differ from what was written');
+  return { states: result.states, windows };
+}
+
 export function decodeWsindy(bytes: Uint8Array, progress: ProgressSink = noProgress): DecodeResult {
   return guard(() => {
     progress({ phase: 'decode', fraction: 0 });
-    const { version, sections } = readContainer(bytes);
-    const { header, model, substeps } = parseHeader(sections, version, bytes.length);
+    const { dec, spans } = openFile(bytes);
+    const { header, basis } = dec;
     const { n, m } = header;
-    const tr = sectionReader(requireSection(sections, 'TIME'));
-    const { time } = readTimeGrid(tr, m);
-    tr.end();
-    const basisSection = sections.get('BASI');
-    if ((header.pod !== null) !== (basisSection !== undefined)) throw new FormatError('corrupt file: basis section does not match the header');
-    const basis = basisSection ? readBasis(sectionReader(basisSection), n, model.r) : null;
-    const { windows, anchorStep, corrections } = readWindows(sectionReader(requireSection(sections, 'WIND')), m, model.r);
-    progress({ phase: 'integrate', fraction: 0 });
-    let used = 0;
-    const result = predictAll({ model, basis, n, time, substeps, anchorStep }, windows, () => corrections[used++]);
-    if (result.failedWindow >= 0) {
-      throw new FormatError('prediction mismatch: the model blew up where the encoder did not; this file was written on a platform whose floating-point results differ');
-    }
-    progress({ phase: 'integrate', fraction: 1 });
-    // Row by row: lift the prediction, add the residual, patch the exceptions. Memory: the output + O(m).
-    const residual = header.mode === 'error-bounded' ? readResidual(sectionReader(requireSection(sections, 'RESI')), n, m) : null;
-    if (residual) {
-      // with an output step the residual carries b' < b, leaving room for rounding to the step
-      const step = header.outputStep;
-      const ok = step === undefined ? header.bound === residual.bound : header.bound !== null && residual.bound < header.bound && step / 2 <= header.bound - residual.bound;
-      if (!ok) throw new FormatError('corrupt file: residual bound does not match the header');
-    }
-    if (!residual && (sections.has('RESI') || sections.has('UNPR'))) throw new FormatError('corrupt file: a model-only file with a residual section');
-    const series: Float64Array[] = [];
-    const p = new Float64Array(m);
-    const q = new Float64Array(m);
-    let predCrc = 0;
-    let reconCrc = 0;
-    for (let i = 0; i < n; i++) {
-      predictRow(basis, n, result.states, windows, i, p);
-      predCrc = crc32(new Uint8Array(p.buffer), predCrc);
-      const x = new Float64Array(m);
-      if (residual) {
-        residual.rows.next(q);
-        const step = 2 * residual.bound;
-        for (let j = 0; j < m; j++) x[j] = p[j] + q[j] * step;
-      } else x.set(p);
-      series.push(x);
-    }
-    if (residual) {
-      const u = readUnpredictable(sectionReader(requireSection(sections, 'UNPR')), n * m);
-      for (let k = 0; k < u.index.length; k++) {
-        const at = u.index[k];
-        series[Math.floor(at / m)][at % m] = u.values[k];
-      }
-    }
-    for (const x of series) reconCrc = crc32(new Uint8Array(x.buffer, x.byteOffset, x.byteLength), reconCrc);
-    const chk = sectionReader(requireSection(sections, 'CHEK'));
-    const predCrcStored = chk.u32();
-    const reconCrcStored = chk.u32();
-    chk.end();
-    if (predCrc !== predCrcStored) {
-      throw new FormatError('prediction mismatch: this file was written on a platform whose floating-point results differ');
-    }
-    if (reconCrc !== reconCrcStored) throw new FormatError('reconstruction checksum mismatch: the decoded data differ from what was written');
-    const states = result.states;
+    if (n * m > LIMITS.values) throw new FormatError(`${n} × ${m} values are too many to decode in memory; reconstruct to a file instead`);
+    const r = dec.model.r;
+    const series = Array.from({ length: n }, () => new Float64Array(m));
+    const states: Float64Array[] = spans.length === 1 ? [] : Array.from({ length: r }, () => new Float64Array(m));
+    const windows: Window[] = [];
+    spans.forEach((span, k) => {
+      const part = decodeSpan(dec, span, series.map((x) => x.subarray(span.j0, span.j0 + span.m)));
+      if (spans.length === 1) states.push(...part.states);
+      else part.states.forEach((s, e) => states[e].set(s, span.j0));
+      for (const w of part.windows) windows.push({ start: w.start + span.j0, end: w.end + span.j0, model: w.model });
+      progress({ phase: 'decode', fraction: (k + 1) / spans.length });
+    });
     // the model-only prediction (NaN where a window carries no model), lifted only if someone asks
     let prediction: Float64Array[] | null = null;
     const liftPrediction = (): Float64Array[] => {
@@ -125,10 +228,9 @@ export function decodeWsindy(bytes: Uint8Array, progress: ProgressSink = noProgr
       });
       return prediction;
     };
-    progress({ phase: 'decode', fraction: 1 });
     return {
       header,
-      dataset: { names: header.names, series, time, source: header.source.format, ...(header.outputStep !== undefined ? { decimalStep: header.outputStep } : {}) },
+      dataset: { names: header.names, series, time: dec.time, source: header.source.format, ...(header.outputStep !== undefined ? { decimalStep: header.outputStep } : {}) },
       get prediction() {
         return liftPrediction();
       },
@@ -136,4 +238,27 @@ export function decodeWsindy(bytes: Uint8Array, progress: ProgressSink = noProgr
       windowStarts: windows.map((w) => w.start),
     };
   });
+}
+
+/**
+ * Decode segment by segment, calling visit(j0, rows) with n rows of that segment's values (buffers reused
+ * between calls): memory O(n · segment length) whatever m. A v1 file is one segment.
+ */
+export async function decodeWsindySegments(
+  bytes: Uint8Array,
+  visit: (j0: number, rows: readonly Float64Array[]) => void | Promise<void>,
+  progress: ProgressSink = noProgress,
+): Promise<WsindyHeader> {
+  const { dec, spans } = guard(() => openFile(bytes));
+  const n = dec.header.n;
+  const longest = spans.reduce((a, s) => Math.max(a, s.m), 0);
+  const buffers = Array.from({ length: n }, () => new Float64Array(longest));
+  for (let k = 0; k < spans.length; k++) {
+    const span = spans[k];
+    const rows = buffers.map((b) => b.subarray(0, span.m));
+    guard(() => decodeSpan(dec, span, rows));
+    await visit(span.j0, rows);
+    progress({ phase: 'decode', fraction: (k + 1) / spans.length });
+  }
+  return dec.header;
 }

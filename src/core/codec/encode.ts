@@ -41,13 +41,13 @@ export interface EncodeResult {
 const ANCHOR_BITS = [4, 8, 12, 16];
 
 interface Context {
-  series: Float64Array[];
+  series: readonly Float64Array[];
   n: number;
   m: number;
   r: number;
   setup: PredictorSetup;
   /** True reduced state of the data at every sample: r × m. */
-  trueStates: Float64Array[];
+  trueStates: readonly Float64Array[];
   /** The quantiser's bound b' (b − δ when the output is printed at a decimal step, else b). */
   bound: number;
   /** Decimal output exponent k and the user's bound b the printed values must meet (k null: no step). */
@@ -510,27 +510,51 @@ function dataRange(series: readonly Float64Array[]): { min: number; max: number;
   return { min, max, bad: -1 };
 }
 
-export function encodeWsindy(input: EncodeInput, progress: ProgressSink = noProgress): EncodeResult {
-  const { dataset, system, mode } = input;
-  const series = dataset.series;
-  const n = series.length;
-  const m = dataset.time.length;
-  const file = input.source.fileName;
-  if (n < 1 || m < 1) throw new InputError({ file }, 'no data to compress');
-  for (let i = 0; i < n; i++) {
-    if (series[i].length !== m) throw new InputError({ file }, `variable ${dataset.names[i]} has ${series[i].length} samples, expected ${m}`);
-  }
-  // one pass: the extremes, and the first non-finite value (checked before the options, as before)
-  const { min, max, bad } = dataRange(series);
-  if (bad >= 0) throw new InputError({ file }, `non-finite value in ${dataset.names[Math.floor(bad / m)]} at sample ${(bad % m) + 1}`);
-  if (!(input.tolerance >= 0) || !Number.isFinite(input.tolerance)) throw new OptionError(`tolerance must be a finite number ≥ 0, got ${input.tolerance}`);
-  if (input.absError !== undefined && (!(input.absError >= 0) || !Number.isFinite(input.absError))) {
-    throw new OptionError(`abs-error must be a finite number ≥ 0, got ${input.absError}`);
+/** Everything fixed for the whole file: the bounds, the output step, the stored model and basis. */
+export interface EncodePlan {
+  mode: CompressionMode;
+  n: number;
+  min: number;
+  max: number;
+  range: number;
+  /** The user's bound b (error-bounded mode; 0 in model-only mode). */
+  userBound: number;
+  /** The quantiser's bound b' (b − δ with an output step, else b). */
+  bound: number;
+  /** Decimal output exponent, or null for full digits. */
+  outK: number | null;
+  model: StoredModel;
+  basis: StoredBasis | null;
+  basisBytes: Uint8Array | null;
+  /** RK4 sub-steps: chosen on the first segment coded, then the same for all. */
+  substeps: number | null;
+}
+
+export interface PlanInput {
+  mode: CompressionMode;
+  tolerance: number;
+  absError?: number;
+  n: number;
+  /** Extremes of all the data (finite). */
+  min: number;
+  max: number;
+  system: IdentifiedSystem;
+  /** max |a_k| of each POD coordinate over all the data (null without POD): sets the basis precision. */
+  amax: Float64Array | null;
+  /** False: no decimal output step (after a segment reported an exception it could not print at it). */
+  outputStep?: boolean;
+}
+
+export function planEncoding(p: PlanInput): EncodePlan {
+  const { mode, system, n, min, max } = p;
+  if (!(p.tolerance >= 0) || !Number.isFinite(p.tolerance)) throw new OptionError(`tolerance must be a finite number ≥ 0, got ${p.tolerance}`);
+  if (p.absError !== undefined && (!(p.absError >= 0) || !Number.isFinite(p.absError))) {
+    throw new OptionError(`abs-error must be a finite number ≥ 0, got ${p.absError}`);
   }
   const range = Math.min(max - min, Number.MAX_VALUE);
-  const userBound = Math.min(input.absError ?? input.tolerance * range, Number.MAX_VALUE / 4);
+  const userBound = Math.min(p.absError ?? p.tolerance * range, Number.MAX_VALUE / 4);
   // Error-bounded with b > 0: quantise with b' = b − δ and print at the decimal step 10^k (10^k / 2 ≤ δ).
-  let outK = mode === 'error-bounded' && userBound > 0 ? outputExponent(outputSlack(userBound)) : null;
+  let outK = mode === 'error-bounded' && userBound > 0 && p.outputStep !== false ? outputExponent(outputSlack(userBound)) : null;
   let bound = userBound;
   if (outK !== null) {
     bound = userBound - outputSlack(userBound);
@@ -541,9 +565,6 @@ export function encodeWsindy(input: EncodeInput, progress: ProgressSink = noProg
       bound = userBound;
     }
   }
-  const prec = bound;
-
-  // model, basis and true states, all with the values the decoder will have
   const r = system.model.stateNames.length;
   const model: StoredModel = { r, terms: system.model.terms, coefficients: storeCoefficients(system.model.coefficients) };
   if (model.coefficients.length !== model.terms.length * r) throw new OptionError('model coefficients do not match its terms');
@@ -551,20 +572,56 @@ export function encodeWsindy(input: EncodeInput, progress: ProgressSink = noProg
   let basisBytes: Uint8Array | null = null;
   const pod = system.pod;
   if (pod) {
-    if (pod.mean.length !== n || pod.modes.length !== n * r) throw new OptionError('POD basis does not match the data');
-    // a_k(t_j) = Σ_i U_ik (x_ij − mean_i), summed over i ascending as before but row by row (cache friendly)
-    const proj = project(series, pod.mean, pod.modes, r, m);
-    const amax = proj.map((a) => a.reduce((s, v) => Math.max(s, Math.abs(v)), 0));
-    const stored = storeBasis(pod.mean, pod.modes, planBasis(prec, amax));
+    if (pod.mean.length !== n || pod.modes.length !== n * r || !p.amax || p.amax.length !== r) throw new OptionError('POD basis does not match the data');
+    const stored = storeBasis(pod.mean, pod.modes, planBasis(bound, Array.from(p.amax)));
     basis = stored.basis;
     basisBytes = stored.bytes;
   } else if (r !== n) {
     throw new OptionError(`a model without POD must have one state per variable (${r} states, ${n} variables)`);
   }
+  return { mode, n, min, max, range, userBound, bound, outK, model, basis, basisBytes, substeps: null };
+}
+
+/** One coded stretch of time: its windows, residual and exceptions, checksums and errors. */
+export interface CodedSegment {
+  m: number;
+  WIND: Uint8Array;
+  RESI: Uint8Array;
+  UNPR: Uint8Array;
+  predCrc: number;
+  reconCrc: number;
+  maxError: number;
+  sumSq: number;
+  windows: number;
+  modelWindows: number;
+  /** False when an exception could not be printed at the plan's output step (the file must then drop it). */
+  printStep: boolean;
+}
+
+/**
+ * Code the samples of `series` (n rows of equal length) at `time`: candidate window schedules are compared
+ * and the smallest wins. Sets plan.substeps on the first call. Memory: O(r·len) plus a few rows.
+ */
+export function encodeSegment(plan: EncodePlan, series: readonly Float64Array[], time: Float64Array, progress: ProgressSink = noProgress): CodedSegment {
+  const { mode, n, bound, outK, basis, model } = plan;
+  const m = time.length;
+  const r = model.r;
+  const prec = bound;
   const trueStates = basis ? project(series, basis.mean, basis.modes, r, m) : series.slice(0, r);
-  const base = { n, m, r, series, trueStates, bound, outK, outBound: userBound, errorBounds: basis && mode !== 'model-only' ? errorBounds(series, basis, trueStates, r, m, Math.max(-min, max)) : null };
-  const partialSetup = { model, basis, n, time: dataset.time, anchorStep: 0 };
-  const substeps = chooseSubsteps(base, partialSetup, prec > 0 ? prec / 64 : 1e-12 * Math.max(range, 1e-300));
+  const base = {
+    n,
+    m,
+    r,
+    series,
+    trueStates,
+    bound,
+    outK,
+    outBound: plan.userBound,
+    errorBounds: basis && mode !== 'model-only' ? errorBounds(series, basis, trueStates, r, m, Math.max(-plan.min, plan.max)) : null,
+  };
+  const partialSetup = { model, basis, n, time, anchorStep: 0 };
+  plan.substeps ??= chooseSubsteps(base, partialSetup, prec > 0 ? prec / 64 : 1e-12 * Math.max(plan.range, 1e-300));
+  const substeps = plan.substeps;
   progress({ phase: 'code', fraction: 0.05 });
 
   const ctxFor = (bits: number): Context => ({ ...base, setup: { ...partialSetup, substeps, anchorStep: prec > 0 ? prec * 2 ** -bits : 0 } });
@@ -615,68 +672,179 @@ export function encodeWsindy(input: EncodeInput, progress: ProgressSink = noProg
     for (const k of finalists) {
       const c = candidates[k];
       c.pass = residualPass(c.ctx, c.windows, c.states, null, mode, scratch);
-          c.size = c.WIND.length + c.pass.RESI.length + c.pass.UNPR.length;
+      c.size = c.WIND.length + c.pass.RESI.length + c.pass.UNPR.length;
       if (c.size < bestExact) {
         bestExact = c.size;
         chosen = c;
       }
     }
   }
-  let pass = chosen.pass ?? residualPass(chosen.ctx, chosen.windows, chosen.states, null, mode, scratch);
-  // an exception that cannot be printed at the step (not expected: see outputStep.ts): full digits instead
-  const printStep = outK !== null && !pass.printFailed;
-  if (outK !== null && !printStep) pass = residualPass({ ...chosen.ctx, outK: null }, chosen.windows, chosen.states, null, mode, scratch);
+  const pass = chosen.pass ?? residualPass(chosen.ctx, chosen.windows, chosen.states, null, mode, scratch);
   progress({ phase: 'code', fraction: 0.9 });
+  return {
+    m,
+    WIND: chosen.WIND,
+    RESI: pass.RESI,
+    UNPR: pass.UNPR,
+    predCrc: pass.predCrc,
+    reconCrc: pass.reconCrc,
+    maxError: pass.maxError,
+    sumSq: pass.sumSq,
+    windows: chosen.windows.length,
+    modelWindows: chosen.corrections.length,
+    printStep: outK === null || !pass.printFailed,
+  };
+}
 
-  // errors of what the decoder will produce
-  const maxError = pass.maxError;
-  const rmsError = Math.sqrt(pass.sumSq / (n * m));
+/** What the header records besides the plan and the coded segments. */
+export interface FileInfo {
+  names: readonly string[];
+  time: Float64Array;
+  format: Dataset['source'];
+  system: IdentifiedSystem;
+  tolerance: number;
+  absError?: number;
+  source: { fileName: string; bytes: number; crc32: number };
+  settings: Record<string, unknown>;
+}
+
+/**
+ * The file. One segment covering all steps: format v1 (WIND, RESI, UNPR, CHEK sections). Several (the
+ * streaming coder, `segmentLength` steps each but the last): format v2, one SEGM section per segment.
+ */
+export function assembleWsindy(plan: EncodePlan, info: FileInfo, segments: readonly CodedSegment[], segmentLength: number): EncodeResult {
+  const { mode, n, range, userBound, outK } = plan;
+  const m = info.time.length;
+  const system = info.system;
+  const printStep = outK !== null && segments.every((s) => s.printStep);
+  if (outK !== null && !printStep) throw new OptionError('internal: segments coded with and without the output step');
+  let maxError = 0;
+  let sumSq = 0;
+  let windows = 0;
+  let modelWindows = 0;
+  for (const s of segments) {
+    maxError = Math.max(maxError, s.maxError);
+    sumSq += s.sumSq;
+    windows += s.windows;
+    modelWindows += s.modelWindows;
+  }
+  const rmsError = Math.sqrt(sumSq / (n * m));
   const maxRelativeError = range > 0 ? maxError / range : maxError === 0 ? 0 : Infinity;
+  const segmented = segments.length > 1;
 
   const timeW = new ByteWriter();
-  writeTimeGrid(timeW, dataset.time);
+  writeTimeGrid(timeW, info.time);
   const TIME = timeW.finish();
-  const t = dataset.time;
+  const t = info.time;
   const uniformKind = TIME[0] !== 0;
   const timeSummary: TimeSummary = { t0: t[0], t1: t[m - 1], uniform: uniformKind, dt: uniformKind && m >= 2 ? t[1] - t[0] : null };
+  const pod = system.pod;
   const header: HeaderJson = {
     mode,
     bound: mode === 'error-bounded' ? userBound : null,
     ...(printStep && outK !== null ? { outputStep: pow10(outK) } : {}),
-    tolerance: input.tolerance,
-    absError: input.absError ?? null,
+    ...(segmented ? { segmentLength } : {}),
+    tolerance: info.tolerance,
+    absError: info.absError ?? null,
     range,
     n,
     m,
-    names: dataset.names,
+    names: info.names.slice(),
     stateNames: system.model.stateNames,
     pod: pod ? { rank: pod.rank, energy: pod.energy, singularValues: Array.from(pod.singularValues) } : null,
     library: system.model.library,
     termNames: system.model.termNames,
-    source: { ...input.source, format: dataset.source },
+    source: { ...info.source, format: info.format },
     time: timeSummary,
     errors: { max: maxError, maxRelative: maxRelativeError, rms: rmsError },
-    windows: chosen.windows.length,
-    modelWindows: chosen.corrections.length,
+    windows,
+    modelWindows,
     diagnostics: system.diagnostics,
-    settings: input.settings,
+    settings: info.settings,
   };
-  const chk = new ByteWriter();
-  chk.u32(pass.predCrc);
-  chk.u32(pass.reconCrc);
   const sections: { tag: SectionTag; payload: Uint8Array }[] = [
     { tag: 'HEAD', payload: writeHeaderJson(header) },
-    { tag: 'MODL', payload: writeModel(model, substeps) },
+    { tag: 'MODL', payload: writeModel(plan.model, plan.substeps ?? 1) },
     { tag: 'TIME', payload: TIME },
   ];
-  if (basisBytes) sections.push({ tag: 'BASI', payload: basisBytes });
-  sections.push({ tag: 'WIND', payload: chosen.WIND });
-  if (mode !== 'model-only') {
-    sections.push({ tag: 'RESI', payload: pass.RESI });
-    sections.push({ tag: 'UNPR', payload: pass.UNPR });
+  if (plan.basisBytes) sections.push({ tag: 'BASI', payload: plan.basisBytes });
+  if (segmented) {
+    for (const s of segments) sections.push({ tag: 'SEGM', payload: writeSegment(s, mode) });
+  } else {
+    const s = segments[0];
+    sections.push({ tag: 'WIND', payload: s.WIND });
+    if (mode !== 'model-only') {
+      sections.push({ tag: 'RESI', payload: s.RESI });
+      sections.push({ tag: 'UNPR', payload: s.UNPR });
+    }
+    const chk = new ByteWriter();
+    chk.u32(s.predCrc);
+    chk.u32(s.reconCrc);
+    sections.push({ tag: 'CHEK', payload: chk.finish() });
   }
-  sections.push({ tag: 'CHEK', payload: chk.finish() });
   const bytes = writeContainer(sections);
-  progress({ phase: 'code', fraction: 1 });
   return { bytes, maxError, maxRelativeError, rmsError, bound: mode === 'error-bounded' ? userBound : null };
+}
+
+/** A SEGM payload: steps, then WIND, RESI and UNPR each with its length, then the two checksums. */
+function writeSegment(s: CodedSegment, mode: CompressionMode): Uint8Array {
+  const w = new ByteWriter();
+  w.u32(s.m);
+  const parts = mode === 'model-only' ? [s.WIND] : [s.WIND, s.RESI, s.UNPR];
+  for (const part of parts) {
+    w.u32(part.length);
+    w.bytes(part);
+  }
+  w.u32(s.predCrc);
+  w.u32(s.reconCrc);
+  return w.finish();
+}
+
+/** Max |a_k| of each coordinate of the data in the POD basis (the basis precision depends on it). */
+export function coordinateExtremes(series: readonly Float64Array[], mean: Float64Array, modes: Float64Array, r: number, into = new Float64Array(r)): Float64Array {
+  const proj = project(series, mean, modes, r, series[0]?.length ?? 0);
+  proj.forEach((a, k) => {
+    for (const v of a) if (!(Math.abs(v) <= into[k])) into[k] = Math.abs(v);
+  });
+  return into;
+}
+
+export function encodeWsindy(input: EncodeInput, progress: ProgressSink = noProgress): EncodeResult {
+  const { dataset, system, mode } = input;
+  const series = dataset.series;
+  const n = series.length;
+  const m = dataset.time.length;
+  const file = input.source.fileName;
+  if (n < 1 || m < 1) throw new InputError({ file }, 'no data to compress');
+  for (let i = 0; i < n; i++) {
+    if (series[i].length !== m) throw new InputError({ file }, `variable ${dataset.names[i]} has ${series[i].length} samples, expected ${m}`);
+  }
+  // one pass: the extremes, and the first non-finite value (checked before the options, as before)
+  const { min, max, bad } = dataRange(series);
+  if (bad >= 0) throw new InputError({ file }, `non-finite value in ${dataset.names[Math.floor(bad / m)]} at sample ${(bad % m) + 1}`);
+  const pod = system.pod;
+  const r = system.model.stateNames.length;
+  // a_k(t_j) = Σ_i U_ik (x_ij − mean_i) with the unrounded basis: the stored basis's precision follows from it
+  const amax = pod && pod.modes.length === n * r && pod.mean.length === n ? coordinateExtremes(series, pod.mean, pod.modes, r) : pod ? new Float64Array(0) : null;
+  const planInput: PlanInput = { mode, tolerance: input.tolerance, absError: input.absError, n, min, max, system, amax };
+  let plan = planEncoding(planInput);
+  let segment = encodeSegment(plan, series, dataset.time, progress);
+  if (!segment.printStep) {
+    // an exception that cannot be printed at the step (not expected: see outputStep.ts): full digits instead
+    plan = planEncoding({ ...planInput, outputStep: false });
+    segment = encodeSegment(plan, series, dataset.time, progress);
+  }
+  const info: FileInfo = {
+    names: dataset.names,
+    time: dataset.time,
+    format: dataset.source,
+    system,
+    tolerance: input.tolerance,
+    absError: input.absError,
+    source: input.source,
+    settings: input.settings,
+  };
+  const result = assembleWsindy(plan, info, [segment], m);
+  progress({ phase: 'code', fraction: 1 });
+  return result;
 }

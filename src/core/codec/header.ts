@@ -36,6 +36,11 @@ export interface WsindyHeader {
    * `bound` of the source. Absent: values are printed with full round-trip digits, within `bound`.
    */
   outputStep?: number;
+  /**
+   * Present in files written by the streaming coder (format v2): the data are coded in consecutive
+   * segments of this many steps (the last one shorter), each in its own SEGM section.
+   */
+  segmentLength?: number;
   /** max − min over all values of the source. */
   range: number;
   n: number;
@@ -135,7 +140,11 @@ export function readHeaderJson(r: ByteReader): HeaderJson {
   const mode: CompressionMode = modeText;
   const n = J.int(o.n, 'n', LIMITS.n);
   const m = J.int(o.m, 'm', LIMITS.m);
-  if (n * m > LIMITS.values) J.fail(`${n} × ${m} values exceed the reader's limit`);
+  // a segmented file is decoded one segment at a time: the limit applies to a segment
+  const segmentLength = o.segmentLength === undefined ? undefined : J.int(o.segmentLength, 'segmentLength', LIMITS.m);
+  if (segmentLength !== undefined && !(segmentLength >= 1 && segmentLength < m)) J.fail(`segmentLength = ${segmentLength} does not split ${m} steps`);
+  const perDecode = Math.min(m, segmentLength ?? m);
+  if (n * perDecode > LIMITS.values) J.fail(`${n} × ${perDecode} values exceed the reader's limit`);
   const names = J.strs(o.names, 'names');
   if (names.length !== n) J.fail('names do not match n');
   const stateNames = J.strs(o.stateNames, 'stateNames');
@@ -183,6 +192,7 @@ export function readHeaderJson(r: ByteReader): HeaderJson {
     tolerance: J.num(o.tolerance, 'tolerance'),
     absError: J.orNull(o.absError, (v) => J.num(v, 'absError')),
     ...(outputStep !== undefined ? { outputStep } : {}),
+    ...(segmentLength !== undefined ? { segmentLength } : {}),
     range: J.num(o.range, 'range'),
     n,
     m,

@@ -1,0 +1,115 @@
+// The streaming compressor (issue 7): POD, fit and coder over time blocks, segments in a v2 file. Known
+// answers: Lorenz's true coefficients, a low-rank field's true rank, every value within the bound; the
+// segment decoder gives what the in-memory decoder gives; a corrupted segment is named.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeWsindy, decodeWsindySegments, readWsindyHeader } from '../../src/core/codec/decode';
+import { FormatError } from '../../src/core/errors';
+import type { Dataset } from '../../src/core/dataset';
+import { DEFAULT_COMPRESS_OPTIONS, type CompressOptions } from '../../src/core/options';
+import { memoryBlockSource } from '../../src/core/stream/blocks';
+import { compressBlocks } from '../../src/core/stream/streamCompress';
+import { assertTrueModel } from '../support/assertModel';
+import { lorenz, lowRankField, sampleSystem, uniformTime } from '../support/systems';
+
+const SOURCE = { fileName: 'test.csv', bytes: 1, crc32: 0 };
+const FORMAT: Dataset['source'] = { layout: 'columns', delimiter: ',', header: null, timeColumn: null, lineEnding: '\n' };
+
+function dataset(series: Float64Array[], time: Float64Array): Dataset {
+  return { names: series.map((_, i) => `x${i}`), series, time, source: FORMAT };
+}
+
+function maxAbsError(a: readonly Float64Array[], b: readonly Float64Array[]): number {
+  let e = 0;
+  a.forEach((row, i) => row.forEach((v, j) => (e = Math.max(e, Math.abs(v - b[i][j])))));
+  return e;
+}
+
+const LORENZ = (() => {
+  const sys = lorenz();
+  const time = uniformTime(20_000, sys.dt);
+  const ds = dataset(sampleSystem(sys, time), time);
+  ds.names = sys.stateNames.slice();
+  return { sys, ds };
+})();
+
+test('Lorenz in 5 segments: the true equations, every value within the bound, a v2 file', async () => {
+  const { sys, ds } = LORENZ;
+  const opts: CompressOptions = { ...DEFAULT_COMPRESS_OPTIONS, tolerance: 1e-3 };
+  const res = await compressBlocks(memoryBlockSource(ds, 4096), opts, SOURCE);
+  const worst = assertTrueModel(res, sys, 1e-4);
+  assert.ok(worst < 1e-4, `worst coefficient error ${worst}`);
+  const bytes = res.encoded.bytes;
+  assert.equal(bytes[8] | (bytes[9] << 8), 2, 'segmented files are format v2');
+  const header = readWsindyHeader(bytes);
+  assert.equal(header.segmentLength, 4096);
+  assert.equal(header.m, 20_000);
+  const { dataset: back } = decodeWsindy(bytes);
+  const err = maxAbsError(back.series, ds.series);
+  assert.ok(res.encoded.bound !== null && err <= res.encoded.bound, `max error ${err} > bound ${res.encoded.bound}`);
+  // the stored error is that of the printed values (rounded to the output step): at least the decoded one
+  assert.ok(err <= res.encoded.maxError && res.encoded.maxError <= res.encoded.bound, `decoded ${err}, stored ${res.encoded.maxError}`);
+  assert.ok(bytes.length < (3 * 20_000 * 8) / 100, `ratio vs float64 only ${(3 * 20_000 * 8) / bytes.length}`);
+});
+
+test('a 120-variable field of rank 4 by streaming POD: true rank, within the bound, segments = in-memory decode', async () => {
+  const field = lowRankField(120, 3000, 0.01);
+  const ds = dataset(field.series, field.time);
+  const opts: CompressOptions = { ...DEFAULT_COMPRESS_OPTIONS, tolerance: 1e-4 };
+  const res = await compressBlocks(memoryBlockSource(ds, 700), opts, SOURCE);
+  assert.equal(res.system.pod?.rank, field.rank);
+  const bytes = res.encoded.bytes;
+  const whole = decodeWsindy(bytes).dataset.series;
+  assert.ok(maxAbsError(whole, ds.series) <= (res.encoded.bound ?? 0));
+  let visited = 0;
+  const header = await decodeWsindySegments(bytes, (j0, rows) => {
+    assert.equal(j0, visited);
+    rows.forEach((row, i) => assert.deepEqual(row, whole[i].subarray(j0, j0 + row.length)));
+    visited += rows[0].length;
+  });
+  assert.equal(visited, 3000);
+  assert.equal(header.n, 120);
+});
+
+test('model-only streaming: no residual, error measured and stored', async () => {
+  const { ds } = LORENZ;
+  const short = dataset(ds.series.map((s) => s.slice(0, 6000)), ds.time.slice(0, 6000));
+  const res = await compressBlocks(memoryBlockSource(short, 2048), { ...DEFAULT_COMPRESS_OPTIONS, mode: 'model-only' }, SOURCE);
+  const { dataset: back, header } = decodeWsindy(res.encoded.bytes);
+  assert.equal(header.mode, 'model-only');
+  assert.equal(header.segmentLength, 2048);
+  assert.equal(maxAbsError(back.series, short.series), header.errors.max);
+});
+
+test('one block: a v1 file like the in-memory coder writes', async () => {
+  const { ds } = LORENZ;
+  const short = dataset(ds.series.map((s) => s.slice(0, 3000)), ds.time.slice(0, 3000));
+  const res = await compressBlocks(memoryBlockSource(short, 4096), DEFAULT_COMPRESS_OPTIONS, SOURCE);
+  const bytes = res.encoded.bytes;
+  assert.equal(bytes[8] | (bytes[9] << 8), 1);
+  assert.equal(readWsindyHeader(bytes).segmentLength, undefined);
+  assert.ok(maxAbsError(decodeWsindy(bytes).dataset.series, short.series) <= (res.encoded.bound ?? 0));
+});
+
+test('a damaged segment is named; a missing one is counted', async () => {
+  const { ds } = LORENZ;
+  const short = dataset(ds.series.map((s) => s.slice(0, 5000)), ds.time.slice(0, 5000));
+  const bytes = (await compressBlocks(memoryBlockSource(short, 1024), DEFAULT_COMPRESS_OPTIONS, SOURCE)).encoded.bytes;
+  // the last section is the fifth segment: flip a byte inside its payload
+  const damaged = bytes.slice();
+  damaged[bytes.length - 20] ^= 0x01;
+  assert.throws(() => decodeWsindy(damaged), (e: unknown) => e instanceof FormatError && /checksum mismatch in section 'segment'/.test(e.message));
+  // drop the last section and fix the section count: the reader counts the segments
+  let p = 12;
+  let lastStart = 12;
+  const count = bytes[10] | (bytes[11] << 8);
+  for (let k = 0; k < count; k++) {
+    lastStart = p;
+    const len = new DataView(bytes.buffer, bytes.byteOffset + p + 4, 4).getUint32(0, true);
+    p += 12 + len;
+  }
+  const dropped = bytes.slice(0, lastStart);
+  dropped[10] = (count - 1) & 0xff;
+  dropped[11] = (count - 1) >> 8;
+  assert.throws(() => decodeWsindy(dropped), (e: unknown) => e instanceof FormatError && /4 segments, expected 5/.test(e.message));
+});
