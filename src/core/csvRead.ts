@@ -58,6 +58,40 @@ export interface ReadCsvOptions {
   onBytes?: (chunk: Uint8Array) => void;
 }
 
+/**
+ * Receives parsed data instead of the engine accumulating it (stagedCsv.ts): the file's data lines as
+ * they are parsed, in file order. Calls are synchronous, inside the parse; flush() is awaited after each chunk.
+ */
+export interface CsvSink {
+  /**
+   * After detection: 'columns' = each data line is one time step of `columns` cells, of which cell
+   * `timeColumn` (-1: none) is time; 'rows' = each line is one variable's series. With autoOrient the
+   * layout is a guess from line lengths that finishStaged() may reverse. Returns the rows per columns() call.
+   */
+  begin(shape: { layout: 'rows' | 'columns'; columns: number; timeColumn: number; autoOrient: boolean }): number;
+  /** Columns layout: rows [from, to) of every column (time column included). The arrays are reused. */
+  columns(cols: readonly Float64Array[], from: number, to: number): void;
+  /** Rows layout: one line's values (a fresh array the sink may keep). */
+  line(values: Float64Array): void;
+  /** Whether any variable is not constant: variables are the lines, or the columns except the time column. */
+  anyVarying(variablesAreLines: boolean): boolean;
+  /** Columns layout with a time column: the time stamps of every row. */
+  timeColumn(): Float64Array;
+  /** Awaited after each chunk is parsed: write out what was handed over. */
+  flush(): Promise<void>;
+}
+
+/** What finishStaged() decided: the Dataset's shape without its series (those are in the sink). */
+export interface StagedShape {
+  n: number;
+  m: number;
+  names: string[];
+  time: Float64Array;
+  source: SourceFormat;
+  /** true: variable i is data line i (rows layout); false: variable i is a column of the staged lines. */
+  variablesAreLines: boolean;
+}
+
 const CHUNK = 4 << 20;
 /** For tests: false sends every row through the general per-cell path (the reference for fastCols/fastRow). */
 export const csvFastPaths = { enabled: true };
@@ -98,8 +132,16 @@ class CsvEngine {
   // rows mode
   private rowList: Float64Array[] = [];
   private rowLen = -1;
+  // Staging (sink set): parsed rows go to the sink instead of accumulating (see CsvSink).
+  private readonly sink: CsvSink | null;
+  /** Columns layout: rows handed to the sink so far. */
+  private drained = 0;
+  /** Columns layout: rows at the front of cols already handed over (the last one, kept for the time check). */
+  private base = 0;
+  /** Rows layout: lines handed to the sink so far. */
+  private lineCount = 0;
 
-  constructor(file: string, opts: ReadCsvOptions, totalBytes: number) {
+  constructor(file: string, opts: ReadCsvOptions, totalBytes: number, sink: CsvSink | null = null) {
     if (!warmed) {
       warmed = true;
       warmFastPaths();
@@ -107,6 +149,7 @@ class CsvEngine {
     this.file = file;
     this.opts = opts;
     this.totalBytes = totalBytes;
+    this.sink = sink;
     if (opts.dt !== undefined && !(opts.dt > 0 && Number.isFinite(opts.dt))) {
       throw new OptionError(`dt must be a positive finite number, not ${opts.dt}`);
     }
@@ -181,8 +224,13 @@ class CsvEngine {
       for (const l of dataLines) bytes += l.end - l.start + 1;
       const est = Math.ceil(((this.totalBytes - skip) / (bytes / dataLines.length)) * 1.05) + 16;
       this.cap = Math.max(16, Math.min(est, 1 << 26));
-      for (let j = 0; j < ncol; j++) this.cols.push(new Float64Array(this.cap));
     }
+    if (this.sink) {
+      const perDrain = this.sink.begin({ layout: this.mode === 'cols' ? 'columns' : 'rows', columns: ncol, timeColumn: this.tc, autoOrient: this.autoOrient });
+      // At least 2: after a drain one row stays in front (the previous time stamp).
+      this.cap = Math.max(2, perDrain);
+    }
+    if (this.mode === 'cols') for (let j = 0; j < ncol; j++) this.cols.push(new Float64Array(this.cap));
     if (this.header) this.names = this.variableNames(this.header, first.line);
     this.detected = true;
     if (hasHeader) {
@@ -236,6 +284,7 @@ class CsvEngine {
     // Rows that end before the last LF in [p, end) take the fast loop: every scan stops at that LF at the latest.
     const safeEnd = csvFastPaths.enabled ? b.lastIndexOf(LF, end - 1) : -1;
     while (p < end) {
+      if (row === this.cap && this.sink !== null) row = this.drainCols(row);
       if (p < safeEnd && row < this.cap) {
         const done = fastCols(b, p, safeEnd, cols, n, D, tc, this.trailing, row, this.cap);
         row += done;
@@ -256,8 +305,11 @@ class CsvEngine {
       }
       if (row === this.cap) {
         this.line = line;
-        this.growCols();
-        cols = this.cols;
+        if (this.sink !== null) row = this.drainCols(row);
+        else {
+          this.growCols();
+          cols = this.cols;
+        }
       }
       for (let j = 0; j < n; j++) {
         let v = scanNum(b, p, end);
@@ -332,7 +384,8 @@ class CsvEngine {
             this.rowLen = got;
             arr = arr.length === got ? arr : arr.slice(0, got);
           }
-          this.rowList.push(arr);
+          if (this.sink !== null) this.drainLine(arr);
+          else this.rowList.push(arr);
           p = rowFast.p;
           line++;
           continue;
@@ -379,12 +432,32 @@ class CsvEngine {
       } else if (j !== m) {
         throw this.err(`ragged row: expected ${m} cells, found ${j}`, line, j + 1);
       }
-      this.rowList.push(arr);
+      if (this.sink !== null) this.drainLine(arr);
+      else this.rowList.push(arr);
       line++;
     }
     this.line = line;
     void eof;
     return p;
+  }
+
+  /** Hand rows [base, row) to the sink; keep the last time stamp in front for the next row's check. Returns the new row count. */
+  private drainCols(row: number): number {
+    (this.sink as CsvSink).columns(this.cols, this.base, row);
+    this.drained += row - this.base;
+    if (this.tc < 0 || row === 0) {
+      this.base = 0;
+      return 0;
+    }
+    const t = this.cols[this.tc];
+    t[0] = t[row - 1];
+    this.base = 1;
+    return 1;
+  }
+
+  private drainLine(arr: Float64Array): void {
+    (this.sink as CsvSink).line(arr);
+    this.lineCount++;
   }
 
   /** Cells on the line from a delimiter at q onwards, plus `before` (for ragged-row messages). */
@@ -500,10 +573,7 @@ class CsvEngine {
     }
     const n = series.length;
     const m = n > 0 ? series[0].length : time ? time.length : 0;
-    if (n < 1) throw this.err('too few variables: the file has only a time column');
-    if (m < MIN_TIME_STEPS) {
-      throw this.err(`too few time steps to fit: ${m} (need at least ${MIN_TIME_STEPS})`);
-    }
+    this.checkShape(n, m);
     let anyVarying = false;
     for (let i = 0; i < n && !anyVarying; i++) {
       const s = series[i];
@@ -515,20 +585,83 @@ class CsvEngine {
         }
       }
     }
-    if (!anyVarying) throw this.err(`every variable is constant (${n} variable${n === 1 ? '' : 's'}); nothing to fit`);
-    if (!time) {
-      const dt = this.opts.dt ?? 1;
-      time = new Float64Array(m);
-      for (let j = 0; j < m; j++) time[j] = j * dt;
+    if (!anyVarying) throw this.constantError(n);
+    if (!time) time = this.defaultTime(m);
+    return { names, series, time, source: this.sourceFormat(layout) };
+  }
+
+  /**
+   * Staging: finish()'s end-of-file decisions and checks, in the same order with the same messages, on
+   * what the sink was given. The orientation guessed from line lengths is checked on the exact counts
+   * here too; the sink then reads its staged lines transposed (variablesAreLines) instead of restaging.
+   */
+  finishStaged(): StagedShape {
+    if (!this.detected) throw this.err('empty file');
+    const sink = this.sink as CsvSink;
+    let layout: 'rows' | 'columns';
+    let variablesAreLines: boolean;
+    let n: number;
+    let m: number;
+    let names: string[];
+    if (this.mode === 'cols') {
+      this.drainCols(this.nrows);
+      this.nrows = 0;
+      const lines = this.drained;
+      if (lines === 0) throw this.err(this.header ? 'header only, no data rows' : 'empty file', this.header ? this.line : undefined);
+      if (this.autoOrient && rowsAreVariables(lines, this.ncol)) {
+        layout = 'rows';
+        variablesAreLines = true;
+        n = lines;
+        m = this.ncol;
+        names = defaultNames(n);
+      } else {
+        layout = 'columns';
+        variablesAreLines = false;
+        n = this.ncol - (this.tc >= 0 ? 1 : 0);
+        m = lines;
+        names = this.header ? this.names : defaultNames(n);
+      }
+    } else {
+      const lines = this.lineCount;
+      if (lines === 0) throw this.err('empty file');
+      variablesAreLines = !(this.autoOrient && !rowsAreVariables(lines, this.rowLen));
+      layout = variablesAreLines ? 'rows' : 'columns';
+      n = variablesAreLines ? lines : this.rowLen;
+      m = variablesAreLines ? this.rowLen : lines;
+      names = defaultNames(n);
     }
-    const source: SourceFormat = {
+    this.checkShape(n, m);
+    if (!sink.anyVarying(variablesAreLines)) throw this.constantError(n);
+    const time = layout === 'columns' && this.tc >= 0 ? sink.timeColumn() : this.defaultTime(m);
+    return { n, m, names, time, source: this.sourceFormat(layout), variablesAreLines };
+  }
+
+  private checkShape(n: number, m: number): void {
+    if (n < 1) throw this.err('too few variables: the file has only a time column');
+    if (m < MIN_TIME_STEPS) {
+      throw this.err(`too few time steps to fit: ${m} (need at least ${MIN_TIME_STEPS})`);
+    }
+  }
+
+  private constantError(n: number): InputError {
+    return this.err(`every variable is constant (${n} variable${n === 1 ? '' : 's'}); nothing to fit`);
+  }
+
+  private defaultTime(m: number): Float64Array {
+    const dt = this.opts.dt ?? 1;
+    const time = new Float64Array(m);
+    for (let j = 0; j < m; j++) time[j] = j * dt;
+    return time;
+  }
+
+  private sourceFormat(layout: 'rows' | 'columns'): SourceFormat {
+    return {
       layout,
       delimiter: String.fromCharCode(this.delim) as Delimiter,
       header: layout === 'columns' ? this.header : null,
       timeColumn: layout === 'columns' && this.tc >= 0 ? this.tc : null,
       lineEnding: this.lineEnding,
     };
-    return { names, series, time, source };
   }
 }
 
@@ -878,10 +1011,35 @@ export async function readCsvFile(
   progress?: ProgressSink,
   signal?: AbortSignal,
 ): Promise<Dataset> {
+  return (await readChunks(path, opts, progress, signal, null)).finish();
+}
+
+/**
+ * Parse a CSV file like readCsvFile, handing its data to sink instead of keeping it (same detection and
+ * errors); returns the shape finish() would have given.
+ */
+export async function scanCsvFile(
+  path: string,
+  opts: ReadCsvOptions,
+  sink: CsvSink,
+  progress?: ProgressSink,
+  signal?: AbortSignal,
+): Promise<StagedShape> {
+  return (await readChunks(path, opts, progress, signal, sink)).finishStaged();
+}
+
+/** The chunked read loop shared by readCsvFile and scanCsvFile: every byte through the engine once. */
+async function readChunks(
+  path: string,
+  opts: ReadCsvOptions,
+  progress: ProgressSink | undefined,
+  signal: AbortSignal | undefined,
+  sink: CsvSink | null,
+): Promise<CsvEngine> {
   const fh = await open(path, 'r');
   try {
     const size = (await fh.stat()).size;
-    const engine = new CsvEngine(opts.displayName ?? path, opts, size);
+    const engine = new CsvEngine(opts.displayName ?? path, opts, size, sink);
     let buf = Buffer.allocUnsafe(Math.max(16, Math.min(opts.chunkBytes ?? CHUNK, size + 1)));
     let have = 0;
     let total = 0;
@@ -911,6 +1069,7 @@ export async function readCsvFile(
       }
       const limit = eof ? have : buf.lastIndexOf(LF, have - 1) + 1;
       if (limit > p) p = engine.feed(buf, p, limit, eof);
+      if (sink) await sink.flush();
       if (p > 0) {
         buf.copy(buf, 0, p, have);
         have -= p;
@@ -921,7 +1080,7 @@ export async function readCsvFile(
       }
       if (eof) break;
     }
-    return engine.finish();
+    return engine;
   } finally {
     await fh.close();
   }
