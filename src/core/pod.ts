@@ -31,7 +31,7 @@ export const DEFAULT_MAX_RANK = 64;
 /** From this min(n, m) on, the automatic solver computes only the leading eigenpairs. */
 export const ITERATIVE_MIN_SIZE = 128;
 
-const EPS = 2.220446049250313e-16;
+export const EPS = 2.220446049250313e-16;
 
 type PodResult = { basis: PodBasis; coordinates: Float64Array[] };
 
@@ -103,7 +103,7 @@ function meanAndScale(series: Float64Array[], m: number): { mean: Float64Array; 
   return { mean, scale };
 }
 
-interface RankChoice {
+export interface RankChoice {
   rank: number;
   /** Total energy the captured fraction refers to. */
   total: number;
@@ -115,7 +115,7 @@ interface RankChoice {
  * the resolved eigenvalues when they are all known, else the trace of the Gram matrix (they differ by
  * the unresolved round-off eigenvalues, at most 64·N²·ε·λ_max).
  */
-function chooseRank(lambdas: ArrayLike<number>, known: number, N: number, trace: number, opts: PodOptions): RankChoice | null {
+export function chooseRank(lambdas: ArrayLike<number>, known: number, N: number, trace: number, opts: PodOptions): RankChoice | null {
   const lambdaMax = Math.max(0, lambdas[0]);
   const roundoff = 64 * N * EPS * lambdaMax;
   let resolved = 0;
@@ -218,7 +218,7 @@ const RESIDUAL_TOL = 1e-12;
 const RESIDUAL_FLOOR = 1e-9;
 
 /** k columns (vectors) of one length. */
-type Block = Float64Array[];
+export type Block = Float64Array[];
 
 function newBlock(k: number, len: number): Block {
   return Array.from({ length: k }, () => new Float64Array(len));
@@ -359,7 +359,7 @@ function dot(x: Float64Array, y: Float64Array): number {
 }
 
 /** Columns Σ_l B_l S[l, c] for c < k (S k × k row-major). */
-function combine(B: Block, S: Float64Array): Block {
+export function combine(B: Block, S: Float64Array): Block {
   const k = B.length;
   const len = B[0].length;
   const out = newBlock(k, len);
@@ -376,7 +376,7 @@ function combine(B: Block, S: Float64Array): Block {
 }
 
 /** Eigenpairs of a small symmetric k × k matrix (row-major), descending, clipped at 0 (ml-matrix). */
-function symmetricEigen(A: Float64Array, k: number): { values: Float64Array; vectors: Float64Array } {
+export function symmetricEigen(A: Float64Array, k: number): { values: Float64Array; vectors: Float64Array } {
   const evd = new EigenvalueDecomposition(new Matrix(toRows(A, k)), { assumeSymmetric: true });
   const raw = evd.realEigenvalues;
   const vec = evd.eigenvectorMatrix;
@@ -432,7 +432,7 @@ function centreInto(row: Float64Array, mu: number, inv: number, j0: number, len:
 // pass of 400 × 8000 took 90 ms of CPU inlined, 50 ms as a function; 36 ms once warm either way).
 
 /** Two columns at once: wa += Σ a_r·d_r and wb += Σ b_r·d_r over four rows (each loaded d feeds two products). */
-function axpy4x2(wa: Float64Array, wb: Float64Array, off: number, len: number, a0: number, a1: number, a2: number, a3: number, b0: number, b1: number, b2: number, b3: number, d0: Float64Array, d1: Float64Array, d2: Float64Array, d3: Float64Array): void {
+export function axpy4x2(wa: Float64Array, wb: Float64Array, off: number, len: number, a0: number, a1: number, a2: number, a3: number, b0: number, b1: number, b2: number, b3: number, d0: Float64Array, d1: Float64Array, d2: Float64Array, d3: Float64Array): void {
   for (let t = 0; t < len; t++) {
     const x0 = d0[t], x1 = d1[t], x2 = d2[t], x3 = d3[t];
     wa[off + t] += a0 * x0 + a1 * x1 + a2 * x2 + a3 * x3;
@@ -441,11 +441,11 @@ function axpy4x2(wa: Float64Array, wb: Float64Array, off: number, len: number, a
 }
 
 /** w[off + t] += q0·d0[t] + q1·d1[t] + q2·d2[t] + q3·d3[t]: four multiply-adds per load/store of w. */
-function axpy4(w: Float64Array, off: number, len: number, q0: number, q1: number, q2: number, q3: number, d0: Float64Array, d1: Float64Array, d2: Float64Array, d3: Float64Array): void {
+export function axpy4(w: Float64Array, off: number, len: number, q0: number, q1: number, q2: number, q3: number, d0: Float64Array, d1: Float64Array, d2: Float64Array, d3: Float64Array): void {
   for (let t = 0; t < len; t++) w[off + t] += q0 * d0[t] + q1 * d1[t] + q2 * d2[t] + q3 * d3[t];
 }
 
-function axpy1(w: Float64Array, off: number, len: number, q0: number, d0: Float64Array): void {
+export function axpy1(w: Float64Array, off: number, len: number, q0: number, d0: Float64Array): void {
   for (let t = 0; t < len; t++) w[off + t] += q0 * d0[t];
 }
 
@@ -494,7 +494,7 @@ function applyXt(series: Float64Array[], mean: Float64Array, inv: number, Q: Blo
 }
 
 /** out[0..7] += the eight dot products of rows d0, d1 with w0..w3 at offset off (8 multiply-adds per 6 loads). */
-function dot2x4(d0: Float64Array, d1: Float64Array, w0: Float64Array, w1: Float64Array, w2: Float64Array, w3: Float64Array, off: number, len: number, out: Float64Array): void {
+export function dot2x4(d0: Float64Array, d1: Float64Array, w0: Float64Array, w1: Float64Array, w2: Float64Array, w3: Float64Array, off: number, len: number, out: Float64Array): void {
   let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
   for (let t = 0; t < len; t++) {
     const x0 = d0[t];
@@ -519,7 +519,7 @@ function dot2x4(d0: Float64Array, d1: Float64Array, w0: Float64Array, w1: Float6
   out[7] = s13;
 }
 
-function dot2x1(d0: Float64Array, d1: Float64Array, w0: Float64Array, off: number, len: number, out: Float64Array): void {
+export function dot2x1(d0: Float64Array, d1: Float64Array, w0: Float64Array, off: number, len: number, out: Float64Array): void {
   let s0 = 0, s1 = 0;
   for (let t = 0; t < len; t++) {
     const y = w0[off + t];
@@ -568,7 +568,7 @@ function applyX(series: Float64Array[], mean: Float64Array, inv: number, P: Bloc
  * removes more than half the norm ("twice is enough"); a column with nothing left (numerically in the
  * span of the previous ones) is replaced by a random one.
  */
-function orthonormalize(Y: Block, rand: () => number): void {
+export function orthonormalize(Y: Block, rand: () => number): void {
   const k = Y.length;
   const len = Y[0].length;
   const h = new Float64Array(k);
@@ -603,7 +603,7 @@ function orthonormalize(Y: Block, rand: () => number): void {
 }
 
 /** Small deterministic generator (starting blocks are reproducible run to run). */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -693,7 +693,7 @@ function toRows(flat: Float64Array, N: number): number[][] {
  * Sign convention: the largest-magnitude component of each mode is positive. Near ties (within 1e-6,
  * common for symmetric modes) go to the first index, so all routes pick the same sign. Returns the signs applied.
  */
-function fixSigns(modes: Float64Array, n: number, rank: number): Float64Array {
+export function fixSigns(modes: Float64Array, n: number, rank: number): Float64Array {
   const signs = new Float64Array(rank).fill(1);
   for (let c = 0; c < rank; c++) {
     let maxAbs = 0;
