@@ -12,6 +12,7 @@ const USAGE = `Usage:
   wsindy compress <file.csv> [-o model.wsindy] [--tolerance T | --abs-error E | --model-only]
                   [--degree D] [--threshold T|auto] [--rank R|auto] [--energy F] [--trig]
                   [--layout auto|rows|columns] [--time-column NAME] [--dt X]
+                  [--streaming | --no-streaming] [--streaming-above-mb MB]
                   [--force] [--json] [--quiet]
   wsindy reconstruct <model.wsindy> [-o out.csv] [--force] [--json] [--quiet]
   wsindy info <model.wsindy> [--json]`;
@@ -49,6 +50,9 @@ async function main(argv: string[]): Promise<void> {
       layout: { type: 'string' },
       'time-column': { type: 'string' },
       dt: { type: 'string' },
+      streaming: { type: 'boolean' },
+      'no-streaming': { type: 'boolean' },
+      'streaming-above-mb': { type: 'string' },
       force: { type: 'boolean', short: 'f' },
       json: { type: 'boolean' },
       quiet: { type: 'boolean', short: 'q' },
@@ -80,7 +84,10 @@ async function main(argv: string[]): Promise<void> {
         layout: values.layout,
         timeColumn: values['time-column'],
         dt: values.dt,
+        streaming: values.streaming ? 'on' : values['no-streaming'] ? 'off' : undefined,
+        streamingAboveMB: values['streaming-above-mb'],
       });
+      if (values.streaming && values['no-streaming']) throw new OptionError('--streaming and --no-streaming contradict each other');
       if (values['model-only'] && (values.tolerance || values['abs-error'])) throw new OptionError('--model-only stores no residual: drop --tolerance/--abs-error');
       const out = values.output ?? join(dirname(input), basename(input, extname(input)) + '.wsindy');
       refuseOverwrite(out, Boolean(values.force));
@@ -89,7 +96,8 @@ async function main(argv: string[]): Promise<void> {
       if (values.json) {
         console.log(JSON.stringify(s, null, 2));
       } else if (!values.quiet) {
-        console.log(`${s.outPath}: ${s.n} variables × ${s.m} steps, ${s.pod ? `POD rank ${s.rank}` : 'no POD'}`);
+        const how = s.segmentLength !== null ? `, streamed in segments of ${s.segmentLength} steps` : s.streaming ? ', streamed' : '';
+        console.log(`${s.outPath}: ${s.n} variables × ${s.m} steps, ${s.pod ? `POD rank ${s.rank}` : 'no POD'}${how}`);
         for (const eq of s.equations) console.log(`  ${eq}`);
         const bound = s.bound === null ? 'model-only' : `bound ${fmt(s.bound)}`;
         console.log(`ratio ${s.ratioVsCsv.toFixed(1)}× vs CSV, ${s.ratioVsFloat64.toFixed(1)}× vs float64; max error ${fmt(s.maxError)} (${bound})`);

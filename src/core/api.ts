@@ -3,20 +3,30 @@
 import { readFile, stat } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import { basename } from 'node:path';
-import type { CompressOptions, CompressSummary, ReconstructSummary } from './options';
+import { useStreaming, type CompressOptions, type CompressSummary, type ReconstructSummary } from './options';
 import { noProgress, type ProgressSink } from './progress';
 import { CancelledError } from './errors';
 import { readCsvFile } from './csvRead';
 import { writeCsvFile } from './csvWrite';
 import { writeFileAtomic } from './atomicWrite';
 import { identify } from './identify';
-import { encodeWsindy } from './codec/encode';
+import { encodeWsindy, type EncodeResult } from './codec/encode';
+import type { IdentifiedSystem } from './model';
+import { stageCsvFile } from './stream/stagedCsv';
+import { compressBlocks } from './stream/streamCompress';
+import { reconstructSegmented } from './stream/streamReconstruct';
 import { decodeWsindy, readWsindyHeader } from './codec/decode';
 import { equationsJson, equationsText } from './equations';
 import { modelFromHeader } from './modelFromHeader';
 
 function checkAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw new CancelledError();
+}
+
+/** Knobs for tests and benchmarks, not user options. */
+export interface CompressTuning {
+  /** Streaming: steps per block (= per segment of the file) instead of the staging default. */
+  blockLength?: number;
 }
 
 /** Read a CSV, identify its dynamics, write a `.wsindy` file atomically to outPath. */
@@ -26,6 +36,7 @@ export async function compressFile(
   options: CompressOptions,
   progress: ProgressSink = noProgress,
   signal?: AbortSignal,
+  tuning: CompressTuning = {},
 ): Promise<CompressSummary> {
   const timings: Record<string, number> = {};
   let t = performance.now();
@@ -36,37 +47,54 @@ export async function compressFile(
   };
   const sourceBytes = (await stat(csvPath)).size;
   let sourceCrc = 0; // CRC32 of the source, computed in the same pass that parses it
-  const dataset = await readCsvFile(csvPath, {
+  const readOptions = {
     layout: options.layout,
     timeColumn: options.timeColumn,
     dt: options.dt,
     displayName: csvPath,
-    onBytes: (chunk) => (sourceCrc = crc32(chunk, sourceCrc)),
-  }, progress, signal);
-  lap('read');
-  checkAborted(signal);
+    onBytes: (chunk: Uint8Array) => (sourceCrc = crc32(chunk, sourceCrc)),
+  };
+  const source = (): { fileName: string; bytes: number; crc32: number } => ({ fileName: basename(csvPath), bytes: sourceBytes, crc32: sourceCrc >>> 0 });
 
-  const { system } = identify(dataset.series, dataset.time, dataset.names, {
-    degree: options.degree,
-    trig: options.trig,
-    threshold: options.threshold,
-    rank: options.rank,
-    energy: options.energy,
-    testFunctions: options.testFunctions,
-  }, progress);
-  lap('identify');
-  checkAborted(signal);
-
-  const encoded = encodeWsindy({
-    dataset,
-    system,
-    mode: options.mode,
-    tolerance: options.tolerance,
-    absError: options.absError,
-    source: { fileName: basename(csvPath), bytes: sourceBytes, crc32: sourceCrc >>> 0 },
-    settings: { ...options },
-  }, progress);
-  lap('code');
+  let encoded: EncodeResult;
+  let system: IdentifiedSystem;
+  let n: number;
+  let m: number;
+  let segmentLength: number | null = null;
+  const streaming = useStreaming(options, sourceBytes);
+  if (streaming) {
+    // memory independent of m: the numbers go to a temporary file, every later pass reads time blocks
+    const staged = await stageCsvFile(csvPath, { ...readOptions, blockLength: tuning.blockLength }, progress, signal);
+    try {
+      lap('read');
+      const res = await compressBlocks(staged, options, source(), progress, signal);
+      Object.assign(timings, res.timings);
+      t = performance.now();
+      ({ encoded, system } = res);
+      ({ n, m } = staged);
+      if (m > staged.blockLength) segmentLength = staged.blockLength;
+    } finally {
+      await staged.close();
+    }
+  } else {
+    const dataset = await readCsvFile(csvPath, readOptions, progress, signal);
+    lap('read');
+    checkAborted(signal);
+    ({ system } = identify(dataset.series, dataset.time, dataset.names, {
+      degree: options.degree,
+      trig: options.trig,
+      threshold: options.threshold,
+      rank: options.rank,
+      energy: options.energy,
+      testFunctions: options.testFunctions,
+    }, progress));
+    lap('identify');
+    checkAborted(signal);
+    encoded = encodeWsindy({ dataset, system, mode: options.mode, tolerance: options.tolerance, absError: options.absError, source: source(), settings: { ...options } }, progress);
+    lap('code');
+    n = dataset.series.length;
+    m = dataset.time.length;
+  }
   checkAborted(signal);
 
   progress({ phase: 'write', fraction: 0 });
@@ -74,8 +102,6 @@ export async function compressFile(
   progress({ phase: 'write', fraction: 1 });
   lap('write');
 
-  const n = dataset.series.length;
-  const m = dataset.time.length;
   return {
     outPath,
     sourceBytes,
@@ -92,6 +118,8 @@ export async function compressFile(
     rank: system.model.stateNames.length,
     equations: equationsText(system.model),
     timings,
+    streaming,
+    segmentLength,
   };
 }
 
@@ -104,6 +132,11 @@ export async function reconstructFile(
 ): Promise<ReconstructSummary> {
   const bytes = await readFile(modelPath);
   checkAborted(signal);
+  if (readWsindyHeader(bytes).segmentLength !== undefined) {
+    // written by the streaming coder: decoded and written segment by segment
+    const s = await reconstructSegmented(bytes, outPath, progress, signal);
+    return { outPath, ...s };
+  }
   const { dataset } = decodeWsindy(bytes, progress);
   checkAborted(signal);
   const bytesWritten = await writeCsvFile(outPath, dataset, progress, signal);

@@ -167,6 +167,8 @@ export async function generateCsv(
   sink: (chunk: Uint8Array) => Promise<void>,
   progress?: ProgressSink,
   signal?: AbortSignal,
+  /** False for every piece of a file written piece by piece but the first (the header is written once). */
+  withHeader = true,
 ): Promise<number> {
   check(data);
   const src = data.source;
@@ -193,7 +195,7 @@ export async function generateCsv(
   // Room for a chunk plus one more row (columns layout; rows layout stops per cell) plus the header.
   const rowRoom = Math.max(SLACK, cols.length * CELL_MAX + 2);
   let headerBytes: Buffer | null = null;
-  const header = headerCells(data);
+  const header = withHeader ? headerCells(data) : null;
   if (header) {
     headerBytes = Buffer.from(header.map((h) => quoteCell(h, src.delimiter)).join(src.delimiter) + src.lineEnding, 'utf8');
   }

@@ -26,6 +26,13 @@ export interface CompressOptions {
   absError?: number;
   /** Test-function overrides (undefined = chosen from the data). */
   testFunctions?: { count?: number; halfWidth?: number; exponent?: number };
+  /**
+   * Streaming pipeline (memory independent of the number of time steps; data staged in a temporary file):
+   * 'on', 'off', or 'auto' = on for CSV files larger than streamingAboveMB.
+   */
+  streaming: 'auto' | 'on' | 'off';
+  /** CSV size (MB) above which 'auto' streams. */
+  streamingAboveMB: number;
 }
 
 export const DEFAULT_COMPRESS_OPTIONS: CompressOptions = {
@@ -37,7 +44,16 @@ export const DEFAULT_COMPRESS_OPTIONS: CompressOptions = {
   energy: 0.999999,
   mode: 'error-bounded',
   tolerance: 1e-3,
+  streaming: 'auto',
+  streamingAboveMB: 1024,
 };
+
+/** Whether a CSV of this many bytes is compressed by the streaming pipeline. */
+export function useStreaming(options: Pick<CompressOptions, 'streaming' | 'streamingAboveMB'>, csvBytes: number): boolean {
+  if (options.streaming === 'on') return true;
+  if (options.streaming === 'off') return false;
+  return csvBytes > options.streamingAboveMB * 1024 * 1024;
+}
 
 /** What a finished compression reports. */
 export interface CompressSummary {
@@ -62,6 +78,9 @@ export interface CompressSummary {
   equations: string[];
   /** Seconds spent in each phase. */
   timings: Record<string, number>;
+  /** Whether the streaming pipeline ran (then the file is in segments of this many steps, else null). */
+  streaming: boolean;
+  segmentLength: number | null;
 }
 
 export interface ReconstructSummary {

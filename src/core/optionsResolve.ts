@@ -65,6 +65,8 @@ export function resolveCompressOptions(raw: RawOptions): CompressOptions {
   if (given('mode')) o.mode = oneOf('mode', raw.mode, ['error-bounded', 'model-only'] as const);
   if (given('tolerance')) o.tolerance = positive('tolerance', raw.tolerance, 0.5);
   if (given('absError')) o.absError = raw.absError === 0 || raw.absError === '' ? undefined : positive('absError', raw.absError);
+  if (given('streaming')) o.streaming = oneOf('streaming', raw.streaming, ['auto', 'on', 'off'] as const);
+  if (given('streamingAboveMB')) o.streamingAboveMB = positive('streamingAboveMB', raw.streamingAboveMB);
   if (given('testFunctions')) {
     const tf = raw.testFunctions;
     if (typeof tf !== 'object' || tf === null) throw new OptionError('testFunctions must be an object');

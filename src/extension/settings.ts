@@ -20,6 +20,8 @@ const OPTION_SETTINGS: Record<Exclude<keyof CompressOptions, 'testFunctions'>, s
   layout: 'layout',
   timeColumn: 'timeColumn',
   dt: 'dt',
+  streaming: 'streaming',
+  streamingAboveMB: 'streamingAboveMB',
 };
 
 /** An invalid setting: names the setting and what is allowed. */

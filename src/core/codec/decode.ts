@@ -241,12 +241,13 @@ export function decodeWsindy(bytes: Uint8Array, progress: ProgressSink = noProgr
 }
 
 /**
- * Decode segment by segment, calling visit(j0, rows) with n rows of that segment's values (buffers reused
- * between calls): memory O(n · segment length) whatever m. A v1 file is one segment.
+ * Decode segment by segment, calling visit(j0, rows, time) with n rows of that segment's values (buffers
+ * reused between calls) and its time stamps: memory O(n · segment length) whatever m (plus the time grid).
+ * A v1 file is one segment.
  */
 export async function decodeWsindySegments(
   bytes: Uint8Array,
-  visit: (j0: number, rows: readonly Float64Array[]) => void | Promise<void>,
+  visit: (j0: number, rows: readonly Float64Array[], time: Float64Array) => void | Promise<void>,
   progress: ProgressSink = noProgress,
 ): Promise<WsindyHeader> {
   const { dec, spans } = guard(() => openFile(bytes));
@@ -257,7 +258,7 @@ export async function decodeWsindySegments(
     const span = spans[k];
     const rows = buffers.map((b) => b.subarray(0, span.m));
     guard(() => decodeSpan(dec, span, rows));
-    await visit(span.j0, rows);
+    await visit(span.j0, rows, dec.time.subarray(span.j0, span.j0 + span.m));
     progress({ phase: 'decode', fraction: (k + 1) / spans.length });
   }
   return dec.header;
