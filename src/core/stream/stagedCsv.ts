@@ -51,6 +51,8 @@ const MIN_BLOCK = 256;
 const MAX_BLOCK = 65536;
 /** Pieces smaller than this are copied into a shared batch so writes are not tiny. */
 const BATCH_BYTES = 1 << 20;
+/** Rows the engine parses before handing them over (columns layout), in bytes of float64. */
+const DRAIN_BYTES = 2 << 20;
 
 /** Temp files still on disk: removed on process exit if close() was never reached. */
 const liveTempFiles = new Set<string>();
@@ -98,6 +100,9 @@ class StageWriter implements CsvSink {
   private batch: Buffer | null = null;
   private batchUsed = 0;
   private batchStart = 0;
+  /** Batch buffers in the queue (reused after their write), and ones free for reuse. */
+  private batchesQueued: Buffer[] = [];
+  private freeBatches: Buffer[] = [];
   private layout: 'rows' | 'columns' = 'columns';
   private ncol = 0;
   private tc = -1;
@@ -132,7 +137,8 @@ class StageWriter implements CsvSink {
     this.tile = new Float64Array(this.width * this.tileLines);
     this.first = new Float64Array(this.ncol);
     if (this.tc >= 0) this.time = new Float64Array(Math.min(this.tileLines * 4, 1 << 20));
-    return this.tileLines;
+    // The engine's row buffer need not hold a whole tile: about DRAIN_BYTES of rows per hand-over.
+    return Math.min(this.tileLines, Math.max(64, Math.floor(DRAIN_BYTES / (8 * Math.max(1, this.ncol)))));
   }
 
   columns(cols: readonly Float64Array[], from: number, to: number): void {
@@ -256,7 +262,8 @@ class StageWriter implements CsvSink {
     }
     if (this.batch === null || this.batchUsed + bytes.byteLength > this.batch.length) {
       this.sealBatch();
-      this.batch = Buffer.allocUnsafe(BATCH_BYTES);
+      this.batch = this.freeBatches.pop() ?? Buffer.allocUnsafe(BATCH_BYTES);
+      this.batchesQueued.push(this.batch);
       this.batchUsed = 0;
       this.batchStart = 0;
     }
@@ -288,6 +295,9 @@ class StageWriter implements CsvSink {
       if (bytesWritten !== bytes) throw new Error(`short write to the staged data file (${bytesWritten} of ${bytes} bytes)`);
       this.pos += bytes;
     }
+    // Written: batch buffers and large tiles can be filled again.
+    for (const b of this.batchesQueued) if (this.freeBatches.length < 4) this.freeBatches.push(b);
+    this.batchesQueued = [];
     if (this.written.length > 0) {
       this.spareTile ??= this.written[this.written.length - 1];
       this.written = [];
