@@ -9,6 +9,10 @@
 // with numberText.scanNumber, which also produces every error message. Rows layout: the same for fastRow,
 // one line (one variable's whole series) at a time; a line it does not take is parsed again in full by
 // the general code.
+// Staging (scanCsvFile, for stream/stagedCsv.ts): the same engine and loops, but parsed rows are handed to
+// a CsvSink every few MiB (columns layout; the previous row's time stamp stays in front of the row buffer
+// so the fast loop's time check still sees it) or line by line (rows layout) instead of accumulating;
+// finishStaged() makes finish()'s end-of-file checks on what the sink tracked.
 //
 // Decisions (see csvDetect.ts for detection):
 // - At least MIN_TIME_STEPS (16) time steps and one variable; all-constant data is an error (nothing to
@@ -68,7 +72,7 @@ export interface CsvSink {
    * `timeColumn` (-1: none) is time; 'rows' = each line is one variable's series. With autoOrient the
    * layout is a guess from line lengths that finishStaged() may reverse. Returns the rows per columns() call.
    */
-  begin(shape: { layout: 'rows' | 'columns'; columns: number; timeColumn: number; autoOrient: boolean }): number;
+  begin(shape: CsvSinkShape): number;
   /** Columns layout: rows [from, to) of every column (time column included). The arrays are reused. */
   columns(cols: readonly Float64Array[], from: number, to: number): void;
   /** Rows layout: one line's values (a fresh array the sink may keep). */
@@ -79,6 +83,15 @@ export interface CsvSink {
   timeColumn(): Float64Array;
   /** Awaited after each chunk is parsed: write out what was handed over. */
   flush(): Promise<void>;
+}
+
+export interface CsvSinkShape {
+  layout: 'rows' | 'columns';
+  columns: number;
+  timeColumn: number;
+  autoOrient: boolean;
+  /** Columns layout: data lines expected from the file size and the sampled lines (a guess); rows layout: 0. */
+  estimatedRows: number;
 }
 
 /** What finishStaged() decided: the Dataset's shape without its series (those are in the sink). */
@@ -226,7 +239,13 @@ class CsvEngine {
       this.cap = Math.max(16, Math.min(est, 1 << 26));
     }
     if (this.sink) {
-      const perDrain = this.sink.begin({ layout: this.mode === 'cols' ? 'columns' : 'rows', columns: ncol, timeColumn: this.tc, autoOrient: this.autoOrient });
+      const perDrain = this.sink.begin({
+        layout: this.mode === 'cols' ? 'columns' : 'rows',
+        columns: ncol,
+        timeColumn: this.tc,
+        autoOrient: this.autoOrient,
+        estimatedRows: this.cap,
+      });
       // At least 2: after a drain one row stays in front (the previous time stamp).
       this.cap = Math.max(2, perDrain);
     }

@@ -24,7 +24,7 @@ import { unlinkSync } from 'node:fs';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { scanCsvFile, type CsvSink, type ReadCsvOptions, type StagedShape } from '../csvRead';
+import { scanCsvFile, type CsvSink, type CsvSinkShape, type ReadCsvOptions, type StagedShape } from '../csvRead';
 import { CancelledError } from '../errors';
 import type { ProgressSink } from '../progress';
 import type { BlockSource } from './blocks';
@@ -126,7 +126,7 @@ class StageWriter implements CsvSink {
     private readonly opts: StageOptions,
   ) {}
 
-  begin(shape: { layout: 'rows' | 'columns'; columns: number; timeColumn: number; autoOrient: boolean }): number {
+  begin(shape: CsvSinkShape): number {
     this.layout = shape.layout;
     this.ncol = shape.columns;
     this.tc = shape.timeColumn;
@@ -136,7 +136,8 @@ class StageWriter implements CsvSink {
     this.tileLines = stepsPerBlock(this.width, this.opts);
     this.tile = new Float64Array(this.width * this.tileLines);
     this.first = new Float64Array(this.ncol);
-    if (this.tc >= 0) this.time = new Float64Array(Math.min(this.tileLines * 4, 1 << 20));
+    // Sized from the engine's estimate so the time column is rarely copied to grow.
+    if (this.tc >= 0) this.time = new Float64Array(shape.estimatedRows);
     // The engine's row buffer need not hold a whole tile: about DRAIN_BYTES of rows per hand-over.
     return Math.min(this.tileLines, Math.max(64, Math.floor(DRAIN_BYTES / (8 * Math.max(1, this.ncol)))));
   }
