@@ -53,6 +53,8 @@ const MAX_BLOCK = 65536;
 const BATCH_BYTES = 1 << 20;
 /** Rows the engine parses before handing them over (columns layout), in bytes of float64. */
 const DRAIN_BYTES = 2 << 20;
+/** Positional reads issued together in the rows layout (one per variable). */
+const READS_IN_FLIGHT = 8;
 
 /** Temp files still on disk: removed on process exit if close() was never reached. */
 const liveTempFiles = new Set<string>();
@@ -398,12 +400,18 @@ function makeStaged(fh: FileHandle, tempPath: string, stagedBytes: number, write
       const len = j1 - j0;
       const out: Float64Array[] = [];
       for (let i = 0; i < n; i++) out.push(bufs.values.subarray(i * len, (i + 1) * len));
+      if (T === 1) {
+        // One read per variable, straight into its block; a few in flight keep the disk busy.
+        const reads: Promise<void>[] = [];
+        for (let l = 0; l < L; l++) {
+          reads.push(readFully(fh, bytesOf(out[l]), len * 8, l * C * 8 + j0 * 8));
+          if (reads.length === READS_IN_FLIGHT) await Promise.all(reads.splice(0));
+        }
+        await Promise.all(reads);
+        return out;
+      }
       for (let l = 0; l < L; l += T) {
         const [off, rows] = tileAt(l);
-        if (T === 1) {
-          await readFully(fh, bytesOf(out[l]), len * 8, off + j0 * 8);
-          continue;
-        }
         // A tile of lines staged from a guessed columns layout: scatter its column range.
         await readFully(fh, bytesOf(bufs.raw), len * rows * 8, off + j0 * rows * 8);
         const raw = bufs.raw;
@@ -435,6 +443,7 @@ function makeStaged(fh: FileHandle, tempPath: string, stagedBytes: number, write
         return load(j0, Math.min(m, j0 + blockLength), sets[b & 1]);
       };
       const blocks = Math.ceil(m / blockLength);
+      if (signal?.aborted) throw new CancelledError();
       let next: Promise<Float64Array[]> | null = blocks > 0 ? start(0) : null;
       try {
         for (let b = 0; b < blocks; b++) {
