@@ -163,15 +163,21 @@ test('agrees with computePod on a noisy field (rank and leading singular values,
       const n = noisy.length;
       for (let c = 0; c < ref.basis.rank; c++) {
         const err = Math.abs(r.basis.singularValues[c] - ref.basis.singularValues[c]) / ref.basis.singularValues[c];
-        // Gapped leading values to 1e-10; noise-floor ones to the Gram round-off ε·σ₁²/σ_c² (both solvers square).
-        const tol = c < field.rank ? 1e-10 : 1e-6;
-        assert.ok(err < tol, `${solver}, energy ${energy}: σ${c + 1} relative difference ${err}`);
+        // Gapped leading values to 1e-10. Noise-floor ones: the Gram route to its round-off ε·σ₁²/σ_c²;
+        // the sketch route stops once the rank is settled (decidedByBounds), leaving them as Ritz values,
+        // lower bounds within a few per cent.
+        const ok = c < field.rank ? err < 1e-10
+          : solver === 'dense' ? err < 1e-6
+          : err < 0.05 && r.basis.singularValues[c] <= ref.basis.singularValues[c] * (1 + 1e-9);
+        assert.ok(ok, `${solver}, energy ${energy}: σ${c + 1} relative difference ${err}`);
       }
       // Modes with a clear gap agree entry by entry (same sign convention).
       for (let c = 0; c < field.rank; c++) {
         for (let i = 0; i < n; i++) assert.ok(Math.abs(r.basis.modes[c * n + i] - ref.basis.modes[c * n + i]) < 1e-6, `${solver}: mode ${c + 1} entry ${i}`);
       }
-      assert.ok(Math.abs(r.basis.energy - ref.basis.energy) < 1e-9);
+      // The sketch route's energy is what its (not fully converged) modes capture: at most the optimum.
+      const dE = r.basis.energy - ref.basis.energy;
+      assert.ok(solver === 'dense' ? Math.abs(dE) < 1e-12 : dE < 1e-12 && dE > -1e-6, `${solver}: energy ${r.basis.energy} vs ${ref.basis.energy}`);
     }
   }
   // Full-rank noise with a rank cap: the cap binds on both.
@@ -181,10 +187,14 @@ test('agrees with computePod on a noisy field (rank and leading singular values,
   for (const solver of ['dense', 'iterative'] as const) {
     const r = await run(noise, { rank: 'auto', energy: 0.999, maxRank: 10, solver });
     assert.equal(r.basis.rank, 10, solver);
+    // Gram route: the same values. Sketch route: the rank is settled after two iteration passes, the
+    // values are Ritz values of a flat spectrum (lower bounds; kept ones within 1 % by BOUND_TOL), the energy what they capture.
     for (let c = 0; c < 10; c++) {
       const err = Math.abs(r.basis.singularValues[c] - ref.basis.singularValues[c]) / ref.basis.singularValues[c];
-      assert.ok(err < 1e-6, `${solver}: noise σ${c + 1} relative difference ${err}`);
+      const ok = solver === 'dense' ? err < 1e-10 : err < 0.01 && r.basis.singularValues[c] <= ref.basis.singularValues[c] * (1 + 1e-9);
+      assert.ok(ok, `${solver}: noise σ${c + 1} relative difference ${err}`);
     }
+    assert.ok(r.basis.energy <= ref.basis.energy + 1e-12 && r.basis.energy > 0.99 * ref.basis.energy, `${solver}: energy ${r.basis.energy} vs ${ref.basis.energy}`);
   }
 });
 

@@ -75,6 +75,8 @@ const RESIDUAL_TOL = 1e-12;
 const VALUE_TOL = 1e-13;
 /** …or the value moved by less than this times θ₁ (round-off of B = Σ z zᵀ). */
 const VALUE_FLOOR = 1024 * EPS;
+/** Settling 'auto' by bounds needs every kept Ritz value within this relative residual. */
+const BOUND_TOL = 1e-2;
 /** Pairs the automatic rank starts with (doubled while the energy rule is unsettled). */
 const AUTO_START = 8;
 
@@ -450,7 +452,8 @@ async function sketchRoute(ctx: PassContext, opts: PodOptions): Promise<Streamin
     }
     prevTheta = theta;
     prevDelta = delta;
-    const choice = known > 0 ? chooseRank(theta, known, N, trace, opts) : null;
+    let choice = known > 0 ? chooseRank(theta, known, N, trace, opts) : null;
+    if (!choice && opts.rank === 'auto' && passesAtK >= 2) choice = decidedByBounds(U, AU, theta, N, trace, opts);
     if (choice) {
       const modes = new Float64Array(n * choice.rank);
       for (let c = 0; c < choice.rank; c++) modes.set(U[c], c * n);
@@ -491,6 +494,32 @@ async function sketchRoute(ctx: PassContext, opts: PodOptions): Promise<Streamin
     prevDelta = null;
     ctx.expectedPasses = Math.max(ctx.expectedPasses, ctx.passes + 3);
   }
+}
+
+/**
+ * The 'auto' rank when the energy rule gives the same answer on the Ritz values θ_c (lower bounds of
+ * the eigenvalues) and on θ_c + ‖A u_c − θ_c u_c‖ (each Ritz value is within its residual of an
+ * eigenvalue): the rank is then settled although pairs inside a flat (noise) part of the spectrum have
+ * not converged — converging them takes many passes and changes neither the rank nor the captured
+ * subspace's energy beyond those bounds. Null when the two disagree.
+ */
+function decidedByBounds(U: Block, AU: Block, theta: Float64Array, N: number, trace: number, opts: PodOptions): RankChoice | null {
+  const k = theta.length;
+  const upper = new Float64Array(k);
+  for (let c = 0; c < k; c++) {
+    const u = U[c];
+    const au = AU[c];
+    let r2 = 0;
+    for (let i = 0; i < u.length; i++) r2 += (au[i] - theta[c] * u[i]) ** 2;
+    upper[c] = theta[c] + Math.sqrt(r2);
+  }
+  const known = Math.min(k, N);
+  const lo = chooseRank(theta, known, N, trace, opts);
+  const hi = chooseRank(upper, known, N, trace, opts);
+  if (!(lo && hi && lo.rank === hi.rank)) return null;
+  // The kept values themselves within BOUND_TOL (so the spectrum and the energy are not rough).
+  for (let c = 0; c < lo.rank; c++) if (upper[c] - theta[c] > BOUND_TOL * theta[c]) return null;
+  return lo;
 }
 
 /**
