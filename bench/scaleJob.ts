@@ -1,12 +1,13 @@
 // One compress + reconstruct of a CSV in a fresh process, so peak RSS is the job's own.
-// Prints one JSON line: {timings, compressSeconds, reconstructSeconds, maxRssMB, ratio, maxErrorOverBound}.
+// node --import tsx bench/scaleJob.ts <csv> <model> <out.csv> [tolerance] [streaming on|off|auto]
+// Prints one JSON line: {timings, compressSeconds, reconstructSeconds, maxRssMB, ratio, maxErrorOverBound, …}.
 import { compressFile, reconstructFile } from '../src/core/api';
 import { resolveCompressOptions } from '../src/core/optionsResolve';
 
 async function main(): Promise<void> {
-  const [csv, model, out, tolerance = '1e-3'] = process.argv.slice(2);
+  const [csv, model, out, tolerance = '1e-3', streaming = 'off'] = process.argv.slice(2);
   const t0 = performance.now();
-  const s = await compressFile(csv, model, resolveCompressOptions({ tolerance }), () => undefined);
+  const s = await compressFile(csv, model, resolveCompressOptions({ tolerance, streaming }), () => undefined);
   const t1 = performance.now();
   await reconstructFile(model, out, () => undefined);
   const t2 = performance.now();
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
     ratioVsCsv: s.ratioVsCsv,
     maxErrorOverBound: s.bound ? s.maxError / s.bound : NaN,
     rank: s.rank,
+    segmentLength: s.segmentLength,
   }));
 }
 
