@@ -100,6 +100,19 @@ test('usage errors exit 2 with the usage text', () => {
   assert.match(r2.stderr, /degree must be an integer from 1 to 5/);
 });
 
+test('--streaming runs the streaming pipeline, --no-streaming the in-memory one; both together are refused', () => {
+  const on = JSON.parse(cli('compress', 'samples/lorenz.csv', '-o', join(dir, 'st-on.wsindy'), '--streaming', '--json').stdout) as { streaming: boolean; maxError: number; bound: number };
+  assert.equal(on.streaming, true);
+  assert.ok(on.maxError <= on.bound);
+  const off = JSON.parse(cli('compress', 'samples/lorenz.csv', '-o', join(dir, 'st-off.wsindy'), '--no-streaming', '--streaming-above-mb', '0.001', '--json').stdout) as { streaming: boolean };
+  assert.equal(off.streaming, false);
+  const auto = JSON.parse(cli('compress', 'samples/lorenz.csv', '-o', join(dir, 'st-auto.wsindy'), '--streaming-above-mb', '0.1', '--json').stdout) as { streaming: boolean };
+  assert.equal(auto.streaming, true, 'a 0.2 MB file is above 0.1 MB');
+  const both = cli('compress', 'samples/lorenz.csv', '-o', join(dir, 'st-both.wsindy'), '--streaming', '--no-streaming');
+  assert.equal(both.status, 1);
+  assert.match(both.stderr, /--streaming and --no-streaming contradict each other/);
+});
+
 test('model-only mode stores no residual, reports the achieved error, and is smaller', () => {
   const eb = join(dir, 'vdp.wsindy');
   const mo = join(dir, 'vdp.model-only.wsindy');

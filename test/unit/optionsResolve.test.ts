@@ -17,6 +17,9 @@ test('CLI strings are parsed into typed values', () => {
   assert.equal(o.trig, true);
   assert.equal(o.layout, 'columns');
   assert.equal(o.mode, 'model-only');
+  const st = resolveCompressOptions({ streaming: 'on', streamingAboveMB: '256' });
+  assert.equal(st.streaming, 'on');
+  assert.equal(st.streamingAboveMB, 256);
 });
 
 test('"auto" is accepted for threshold and rank', () => {
@@ -38,6 +41,8 @@ test('invalid values are rejected with a message naming the option', () => {
     [{ threshold: -0.1 }, /threshold must be "auto" or a number/],
     [{ dt: 0 }, /dt must be a number > 0/],
     [{ trig: 'maybe' }, /trig must be true or false/],
+    [{ streaming: 'yes' }, /streaming must be one of auto, on, off/],
+    [{ streamingAboveMB: 0 }, /streamingAboveMB must be a number > 0/],
   ];
   for (const [raw, re] of cases) {
     assert.throws(() => resolveCompressOptions(raw), (e: unknown) => e instanceof OptionError && re.test(e.message), JSON.stringify(raw));
