@@ -20,16 +20,25 @@
 //   step: Xcᵀ Q then Xc P, which needs k vectors of length m) this needs one pass per step and no
 //   length-m storage; per pass it does 2·n·k multiply-adds per step, vectorised per chunk as
 //   k × n by n × L (axpy4x2) and n × L by L × k (dot2x4) products.
-//   Stop when the needed Ritz residuals reach 1e-12·θ₁ (or stall below 1e-9), or the needed Ritz
-//   values stop moving (relative change ≤ 1e-12); widen the block after MAX_PASSES_PER_K passes, or
-//   when 'auto' needs more pairs to settle the rank (as computePod's iterativePod does).
+//   Convergence is per pair, leading pairs first: residual ≤ 1e-12·θ₁, or the value moved by less
+//   than round-off, or its geometric tail Δ²/(Δ_prev − Δ) is ≤ 1e-13·θ; the rank rule runs on the
+//   converged prefix. 'auto' also stops when the rule gives the same rank on θ (lower bounds) and on
+//   θ + residual (upper), every kept value within 1 % — a flat (noise) tail would otherwise take tens of
+//   passes to converge pairs that change neither the rank nor the captured energy (the reported energy
+//   is what the returned modes capture, ≤ the optimum). The Ritz values show early when 'auto' needs more
+//   pairs (rankGuess): the block widens then, not after converging pairs it does not need; it also
+//   widens after MAX_PASSES_PER_K passes. At k = n the Ritz pairs are exact: the loop always ends.
 // Source blocks are copied, centred and scaled into an n × CHUNK buffer, so the kernels see rows of
 // CHUNK steps whatever the source's block length (7 or 100 000).
 //
-// Crossover: the Gram route costs n²/2 multiply-adds per step in one pass (plus an O(n³) eigensolve);
-// the sketch route 2·n·k per step and pass, times P ≈ 3–10 passes. Measured in memory (bench/streamPod.ts),
-// and every extra pass over a CSV costs a parse, which favours the single-pass Gram route further:
-// STREAM_GRAM_MAX_N = 512.
+// Crossover: the Gram route costs n²/2 multiply-adds per step in one pass plus the O(n³) eigensolve
+// (ml-matrix, measured: 0.25 s at n = 200, 0.8 s at 400, 1.5 s at 512, 4.5 s at 600 — it leaves the
+// cache above ~512); the sketch route 2·n·k per step and pass, times the passes, which depend on the
+// spectrum: 3 for a clean low-rank field, 10–40 when 'auto' runs into a flat noise tail. Measured on
+// 400 × 8000 (bench/streamPod.ts): clean, Gram 1.7 s vs sketch 0.3 s; noisy (rank 64 at the cap), Gram
+// 1.7 s vs sketch tens of seconds. Every extra pass over a CSV also costs a parse. The single exact pass
+// wins whenever the spectrum is not clean, so STREAM_GRAM_MAX_N = 512, where the eigensolve is still
+// ≤ 1.5 s.
 
 import { CancelledError } from '../errors';
 import type { PodBasis } from '../model';
