@@ -27,6 +27,8 @@ function checkAborted(signal?: AbortSignal): void {
 export interface CompressTuning {
   /** Streaming: steps per block (= per segment of the file) instead of the staging default. */
   blockLength?: number;
+  /** Streaming: where the staged data go (default the system temp directory). */
+  tempDir?: string;
 }
 
 /** Read a CSV, identify its dynamics, write a `.wsindy` file atomically to outPath. */
@@ -64,7 +66,7 @@ export async function compressFile(
   const streaming = useStreaming(options, sourceBytes);
   if (streaming) {
     // memory independent of m: the numbers go to a temporary file, every later pass reads time blocks
-    const staged = await stageCsvFile(csvPath, { ...readOptions, blockLength: tuning.blockLength }, progress, signal);
+    const staged = await stageCsvFile(csvPath, { ...readOptions, blockLength: tuning.blockLength, tempDir: tuning.tempDir }, progress, signal);
     try {
       lap('read');
       const res = await compressBlocks(staged, options, source(), progress, signal);
@@ -129,12 +131,14 @@ export async function reconstructFile(
   outPath: string,
   progress: ProgressSink = noProgress,
   signal?: AbortSignal,
+  /** For segmented files in the rows layout: where the decoded segments are staged (default the system temp directory). */
+  tempDir?: string,
 ): Promise<ReconstructSummary> {
   const bytes = await readFile(modelPath);
   checkAborted(signal);
   if (readWsindyHeader(bytes).segmentLength !== undefined) {
     // written by the streaming coder: decoded and written segment by segment
-    const s = await reconstructSegmented(bytes, outPath, progress, signal);
+    const s = await reconstructSegmented(bytes, outPath, progress, signal, tempDir);
     return { outPath, ...s };
   }
   const { dataset } = decodeWsindy(bytes, progress);

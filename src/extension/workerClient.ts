@@ -1,7 +1,8 @@
 // Host side of the compression worker: one worker_threads Worker per job, typed progress, cancel by
 // terminating the thread, and crash/out-of-memory/timeout reported as typed job errors.
 import { Worker } from 'node:worker_threads';
-import { readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type * as vscode from 'vscode';
 import type { CompressOptions, CompressSummary, ReconstructSummary } from '../core/options';
@@ -143,7 +144,10 @@ export class WorkerClient implements vscode.Disposable {
     const id = this.nextId++;
     const outPath = outputOf(request);
     const out: OutputState | undefined = outPath ? { path: outPath, before: await mtimeOrNull(outPath) } : undefined;
-    const full = { ...request, id } as WorkerRequest;
+    // compress/reconstruct may stage data on disk (streaming): in a directory of the job's own, removed
+    // below however the job ends (a terminated thread runs no cleanup of its own)
+    const scratchDir = request.kind === 'viewData' ? undefined : await mkdtemp(join(tmpdir(), 'wsindy-job-'));
+    const full = { ...request, id, ...(scratchDir ? { scratchDir } : {}) } as WorkerRequest;
     const resourceLimits = opts.maxMemoryMB ? { maxOldGenerationSizeMb: opts.maxMemoryMB } : undefined;
     const worker = new Worker(this.workerPath, { resourceLimits, stdout: false, stderr: false });
     const job: RunningJob = { id, request, worker, startedAt: Date.now() };
@@ -226,6 +230,10 @@ export class WorkerClient implements vscode.Disposable {
       this.stoppers.delete(id);
       // A finished worker closes its port and exits by itself; make sure it does.
       void worker.terminate().catch(() => undefined);
+      if (scratchDir) {
+        await exited;
+        await rm(scratchDir, { recursive: true, force: true }).catch(() => undefined);
+      }
     }
   }
 

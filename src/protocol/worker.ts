@@ -11,6 +11,8 @@ export interface CompressRequest {
   csvPath: string;
   outPath: string;
   options: CompressOptions;
+  /** A directory of the job's own for temporary data (the host removes it when the job ends, however it ends). */
+  scratchDir?: string;
 }
 
 export interface ReconstructRequest {
@@ -18,6 +20,8 @@ export interface ReconstructRequest {
   id: number;
   modelPath: string;
   outPath: string;
+  /** As for compress. */
+  scratchDir?: string;
 }
 
 /** Everything the model view plots, computed off the host thread. */

@@ -32,9 +32,9 @@ export function throttledProgress(send: (e: ProgressEvent) => void, intervalMs =
 export async function runJob(req: WorkerRequest, progress: ProgressSink): Promise<WorkerResult> {
   switch (req.kind) {
     case 'compress':
-      return { kind: 'compress', summary: await compressFile(req.csvPath, req.outPath, req.options, progress) };
+      return { kind: 'compress', summary: await compressFile(req.csvPath, req.outPath, req.options, progress, undefined, { tempDir: req.scratchDir }) };
     case 'reconstruct':
-      return { kind: 'reconstruct', summary: await reconstructFile(req.modelPath, req.outPath, progress) };
+      return { kind: 'reconstruct', summary: await reconstructFile(req.modelPath, req.outPath, progress, undefined, req.scratchDir) };
     case 'viewData':
       return { kind: 'viewData', data: await runViewData(req.modelPath, req.maxPoints, progress) };
     default: {

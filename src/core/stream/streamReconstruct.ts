@@ -16,7 +16,13 @@ import { noProgress, type ProgressSink } from '../progress';
 const BATCH_BYTES = 32 << 20;
 
 /** Decode `bytes` segment by segment and write the CSV atomically to outPath; returns the bytes written. */
-export async function reconstructSegmented(bytes: Uint8Array, outPath: string, progress: ProgressSink = noProgress, signal?: AbortSignal): Promise<{ n: number; m: number; bytesWritten: number }> {
+export async function reconstructSegmented(
+  bytes: Uint8Array,
+  outPath: string,
+  progress: ProgressSink = noProgress,
+  signal?: AbortSignal,
+  tempDir: string = tmpdir(),
+): Promise<{ n: number; m: number; bytesWritten: number }> {
   const header = readWsindyHeader(bytes);
   const { n, m, names } = header;
   const format = header.source.format;
@@ -34,7 +40,7 @@ export async function reconstructSegmented(bytes: Uint8Array, outPath: string, p
         progress({ phase: 'write', fraction: (j0 + rows[0].length) / m });
       });
     } else {
-      stagePath = join(tmpdir(), `wsindy-rows-${process.pid}-${randomBytes(8).toString('hex')}.f64`);
+      stagePath = join(tempDir, `wsindy-rows-${process.pid}-${randomBytes(8).toString('hex')}.f64`);
       const fh = await open(stagePath, 'wx+', 0o600);
       try {
         // each segment stored variable-major: variable i of the segment at j0 is at (j0·n + i·len)·8

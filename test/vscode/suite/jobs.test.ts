@@ -5,6 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { MAGIC, readContainer } from '../../../src/core/codec/container';
 import { ProgressMapper, type JobOutcome } from '../../../src/extension/jobs';
 import type { ProgressEvent } from '../../../src/core/progress';
@@ -31,7 +32,56 @@ async function configure(key: string, value: unknown): Promise<void> {
 
 suite('jobs', () => {
   teardown(async () => {
-    for (const k of ['degree', 'worker.timeoutMinutes', 'tolerance']) await configure(k, undefined);
+    for (const k of ['degree', 'worker.timeoutMinutes', 'tolerance', 'streaming']) await configure(k, undefined);
+  });
+
+  /** Job scratch directories (streaming staging) the extension left in the system temp directory. */
+  function scratchLeft(): string[] {
+    return readdirSync(tmpdir()).filter((f) => f.startsWith('wsindy-job-'));
+  }
+
+  test('wsindy.streaming "on": a 150 000-step CSV in segments, reconstructed within the bound, no scratch left', async () => {
+    await configure('streaming', 'on');
+    const api = await getApi();
+    const dir = tempFolder('streaming');
+    const csv = bigCsv(dir);
+    const c = done(await api.compress(csv), 'compress');
+    assert.equal(c.summary.streaming, true);
+    assert.equal(c.summary.segmentLength, 16384, 'three variables: blocks of 16384 steps');
+    const r = done(await api.reconstruct(c.output), 'reconstruct');
+    const a = readCsv(csv.fsPath);
+    const b = readCsv(r.output.fsPath);
+    assert.deepEqual(b.header, a.header);
+    assert.equal(b.rows.length, 150_000);
+    const bound = c.summary.bound;
+    assert.ok(bound !== null);
+    let worst = 0;
+    for (let i = 0; i < a.rows.length; i++) for (let j = 1; j < a.header.length; j++) worst = Math.max(worst, Math.abs(a.rows[i][j] - b.rows[i][j]));
+    assert.ok(worst <= bound * (1 + 1e-9), `max error ${worst} > bound ${bound}`);
+    assert.deepEqual(scratchLeft(), []);
+  });
+
+  test('cancel of a streaming job while it fits: no output, no staged data left', async () => {
+    await configure('streaming', 'on');
+    const api = await getApi();
+    const dir = tempFolder('streaming-cancel');
+    const csv = bigCsv(dir);
+    const cts = new vscode.CancellationTokenSource();
+    let staged = false;
+    const o = await api.compress(csv, {
+      token: cts.token,
+      onProgress: (e) => {
+        // the POD phase starts after staging: the staged file exists in the job's scratch directory
+        if (e.phase === 'pod' && !staged) {
+          staged = scratchLeft().length > 0;
+          cts.cancel();
+        }
+      },
+    });
+    assert.equal(o.status, 'cancelled');
+    assert.ok(staged, 'the job had a scratch directory while it ran');
+    assert.deepEqual(readdirSync(dir), ['big.csv']);
+    assert.deepEqual(scratchLeft(), []);
   });
 
   test('compress a CSV: the .wsindy exists, decodes and reports ratio and max error', async () => {
