@@ -4,7 +4,7 @@
 import type { ModelInfo, ModelSummary, ModelViewData, PlotSeries } from '../protocol/webview';
 import { countActive, type LibrarySpec, type SparseModel } from './model';
 import { lttbIndices, mergeIndices, pick, strideIndices } from './downsample';
-import { decodeWsindy, type WsindyHeader } from './codec/decode';
+import { decodeSegments, decodeWsindy, readWsindyHeader, type WsindyHeader } from './codec/decode';
 import { readContainer, sectionReader } from './codec/container';
 import { readBasis } from './codec/basis';
 import { modelFromHeader } from './modelFromHeader';
@@ -58,7 +58,7 @@ function pairSeries(name: string, t: ArrayLike<number>, data: ArrayLike<number>,
 }
 
 /** a_j(t) = Σ_i modes[j·n + i] (x_i(t) − mean_i): the data's own reduced coordinates. */
-function project(data: ArrayLike<number>[], mean: ArrayLike<number>, modes: ArrayLike<number>, r: number): Float64Array[] {
+function project(data: readonly ArrayLike<number>[], mean: ArrayLike<number>, modes: ArrayLike<number>, r: number): Float64Array[] {
   const n = data.length;
   const m = n > 0 ? data[0].length : 0;
   const out = Array.from({ length: r }, () => new Float64Array(m));
@@ -75,36 +75,85 @@ function project(data: ArrayLike<number>[], mean: ArrayLike<number>, modes: Arra
   return out;
 }
 
-export function buildViewDataFrom(src: ViewSource, maxPoints: number): ModelViewData {
-  const points = Math.max(16, Math.floor(maxPoints));
+/** What the plots are made of: O((r + plotted variables) · m), however many variables the file has. */
+interface ViewSummary {
+  names: string[];
+  time: ArrayLike<number>;
+  n: number;
+  /** The data's reduced coordinates (projection on the modes; the variables without POD; else the states). */
+  coordData: ArrayLike<number>[];
+  states: ArrayLike<number>[];
+  variableIndices: number[];
+  variableData: ArrayLike<number>[];
+  variablePrediction: ArrayLike<number>[];
+  /** Worst |data − prediction| over the variables at each step (NaN: the model blew up there). */
+  err: Float64Array;
+  pod: ViewSource['pod'];
+  model: ViewSource['model'];
+  windowStarts: ArrayLike<number>;
+  bound: number | null;
+}
+
+/** Variables for the dropdown: all, or an even subset within the budget. */
+function plottedVariables(n: number, points: number): number[] {
+  const maxVars = Math.max(1, Math.floor(VARIABLE_POINT_BUDGET / points));
+  return n <= maxVars ? Array.from({ length: n }, (_, i) => i) : [...strideIndices(n, maxVars)];
+}
+
+/** err[k] = max(err[k], |x[k] − p[k]|) (a blown-up prediction, NaN, counts as unbounded: drawn as a gap). */
+function accumulateError(err: Float64Array, x: ArrayLike<number>, p: ArrayLike<number>, offset = 0): void {
+  for (let k = 0; k < x.length; k++) {
+    const e = Math.abs(x[k] - p[k]);
+    if (!(e <= err[offset + k])) err[offset + k] = e;
+  }
+}
+
+function summarize(src: ViewSource, points: number): ViewSummary {
   const m = src.time.length;
   const n = src.data.length;
   const r = src.model.stateNames.length;
-
   // Reduced coordinates: data projected vs the integrated states; without POD, the variables themselves.
   let coordData: ArrayLike<number>[];
   if (src.pod === null) coordData = src.data;
   else if (src.pod.mean && src.pod.modes) coordData = project(src.data, src.pod.mean, src.pod.modes, r);
   else coordData = src.states;
-  const coordinates = src.model.stateNames.map((name, j) => pairSeries(name, src.time, coordData[j], src.states[j], points));
+  const variableIndices = plottedVariables(n, points);
+  const err = new Float64Array(m);
+  for (let i = 0; i < n; i++) accumulateError(err, src.data[i], src.prediction[i]);
+  return {
+    names: src.names,
+    time: src.time,
+    n,
+    coordData,
+    states: src.states,
+    variableIndices,
+    variableData: variableIndices.map((i) => src.data[i]),
+    variablePrediction: variableIndices.map((i) => src.prediction[i]),
+    err,
+    pod: src.pod,
+    model: src.model,
+    windowStarts: src.windowStarts,
+    bound: src.bound,
+  };
+}
 
-  // Variables for the dropdown: all, or an even subset within the budget.
-  const maxVars = Math.max(1, Math.floor(VARIABLE_POINT_BUDGET / points));
-  const variableIndices = n <= maxVars ? Array.from({ length: n }, (_, i) => i) : [...strideIndices(n, maxVars)];
-  const variables = variableIndices.map((i) => pairSeries(src.names[i], src.time, src.data[i], src.prediction[i], points));
+export function buildViewDataFrom(src: ViewSource, maxPoints: number): ModelViewData {
+  const points = Math.max(16, Math.floor(maxPoints));
+  return viewDataFromSummary(summarize(src, points), points);
+}
+
+function viewDataFromSummary(src: ViewSummary, points: number): ModelViewData {
+  const m = src.time.length;
+  const n = src.n;
+  const r = src.model.stateNames.length;
+  const coordData = src.coordData;
+  const coordinates = src.model.stateNames.map((name, j) => pairSeries(name, src.time, coordData[j], src.states[j], points));
+  const variableIndices = src.variableIndices;
+  const variables = variableIndices.map((i, k) => pairSeries(src.names[i], src.time, src.variableData[k], src.variablePrediction[k], points));
 
   // Model error over time: worst variable at each step, then LTTB (keeps the spikes that matter).
-  const err = new Float64Array(m);
+  const err = src.err;
   let maxErr = 0;
-  for (let i = 0; i < n; i++) {
-    const x = src.data[i];
-    const p = src.prediction[i];
-    for (let k = 0; k < m; k++) {
-      const e = Math.abs(x[k] - p[k]);
-      // A blown-up prediction (NaN) counts as unbounded error, drawn as a gap.
-      if (!(e <= err[k])) err[k] = e;
-    }
-  }
   for (let k = 0; k < m; k++) if (Number.isFinite(err[k]) && err[k] > maxErr) maxErr = err[k];
   const eIdx = lttbIndices(src.time, err, points);
 
@@ -172,19 +221,25 @@ export function buildViewDataFrom(src: ViewSource, maxPoints: number): ModelView
   };
 }
 
-/** Decode a `.wsindy` file and build everything the model view plots (runs in the worker). */
+/** The POD part of the view: the header's spectrum and the stored basis (for the data's own coordinates). */
+function viewPod(bytes: Uint8Array, h: WsindyHeader): ViewSource['pod'] {
+  if (!h.pod) return null;
+  const { sections } = readContainer(bytes, new Set(['BASI']));
+  const s = sections.get('BASI');
+  const basis = s ? readBasis(sectionReader(s), h.n, h.stateNames.length) : null;
+  return { rank: h.pod.rank, energy: h.pod.energy, singularValues: h.pod.singularValues, mean: basis?.mean, modes: basis?.modes };
+}
+
+/**
+ * Decode a `.wsindy` file and build everything the model view plots (runs in the worker). A segmented
+ * file (streaming coder, any size) is decoded segment by segment into the summary, so memory is
+ * O((r + plotted variables) · m), never n × m.
+ */
 export function buildModelViewData(bytes: Uint8Array, maxPoints: number, progress: ProgressSink = noProgress): ModelViewData {
+  const points = Math.max(16, Math.floor(maxPoints));
+  const h = readWsindyHeader(bytes);
+  if (h.segmentLength !== undefined) return viewDataFromSummary(summarizeSegments(bytes, h, points, progress), points);
   const d = decodeWsindy(bytes, progress);
-  const h = d.header;
-  let pod: ViewSource['pod'] = null;
-  if (h.pod) {
-    // The decoder keeps the basis to itself; the data's own coordinates need it, so read that section again
-    // (decodeWsindy has already checked the whole file).
-    const { sections } = readContainer(bytes, new Set(['BASI']));
-    const s = sections.get('BASI');
-    const basis = s ? readBasis(sectionReader(s), h.n, h.stateNames.length) : null;
-    pod = { rank: h.pod.rank, energy: h.pod.energy, singularValues: h.pod.singularValues, mean: basis?.mean, modes: basis?.modes };
-  }
   return buildViewDataFrom(
     {
       names: h.names,
@@ -192,13 +247,43 @@ export function buildModelViewData(bytes: Uint8Array, maxPoints: number, progres
       data: d.dataset.series,
       prediction: d.prediction,
       states: d.states,
-      pod,
+      // The decoder keeps the basis to itself; the data's own coordinates need it (the file is checked).
+      pod: viewPod(bytes, h),
       model: modelFromHeader(h),
       windowStarts: d.windowStarts,
       bound: h.bound,
     },
-    maxPoints,
+    points,
   );
+}
+
+function summarizeSegments(bytes: Uint8Array, h: WsindyHeader, points: number, progress: ProgressSink): ViewSummary {
+  const { n, m } = h;
+  const r = h.stateNames.length;
+  const pod = viewPod(bytes, h);
+  const variableIndices = plottedVariables(n, points);
+  const variableData = variableIndices.map(() => new Float64Array(m));
+  const variablePrediction = variableIndices.map(() => new Float64Array(m));
+  const states = Array.from({ length: r }, () => new Float64Array(m));
+  // without POD the coordinates are the variables (n = r ≤ a few); with it, the projection or the states
+  const coordData = pod && !(pod.mean && pod.modes) ? states : Array.from({ length: r }, () => new Float64Array(m));
+  const err = new Float64Array(m);
+  const windowStarts: number[] = [];
+  const time = new Float64Array(m);
+  for (const { j0, rows, time: segmentTime, model } of decodeSegments(bytes, true, progress)) {
+    if (!model) throw new RangeError('summarizeSegments: the decoder gave no model side');
+    time.set(segmentTime, j0);
+    variableIndices.forEach((i, k) => {
+      variableData[k].set(rows[i], j0);
+      variablePrediction[k].set(model.prediction[i], j0);
+    });
+    model.states.forEach((s, e) => states[e].set(s, j0));
+    for (let i = 0; i < n; i++) accumulateError(err, rows[i], model.prediction[i], j0);
+    if (!pod) rows.forEach((x, e) => coordData[e].set(x, j0));
+    else if (pod.mean && pod.modes) project(rows, pod.mean, pod.modes, r).forEach((a, e) => coordData[e].set(a, j0));
+    for (const w of model.windowStarts) windowStarts.push(w + j0);
+  }
+  return { names: h.names, time, n, coordData, states, variableIndices, variableData, variablePrediction, err, pod, model: modelFromHeader(h), windowStarts, bound: h.bound };
 }
 
 export function describeLibrary(lib: LibrarySpec): string {

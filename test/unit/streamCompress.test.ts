@@ -4,7 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeWsindy, decodeWsindySegments, readWsindyHeader } from '../../src/core/codec/decode';
+import { readBasis } from '../../src/core/codec/basis';
+import { readContainer, sectionReader } from '../../src/core/codec/container';
 import { FormatError } from '../../src/core/errors';
+import { modelFromHeader } from '../../src/core/modelFromHeader';
+import { buildModelViewData, buildViewDataFrom } from '../../src/core/viewData';
 import type { Dataset } from '../../src/core/dataset';
 import { DEFAULT_COMPRESS_OPTIONS, type CompressOptions } from '../../src/core/options';
 import { memoryBlockSource } from '../../src/core/stream/blocks';
@@ -112,4 +116,34 @@ test('a damaged segment is named; a missing one is counted', async () => {
   dropped[10] = (count - 1) & 0xff;
   dropped[11] = (count - 1) >> 8;
   assert.throws(() => decodeWsindy(dropped), (e: unknown) => e instanceof FormatError && /4 segments, expected 5/.test(e.message));
+});
+
+test('model view data of a segmented file (decoded segment by segment) equals the whole-file decode', async () => {
+  const field = lowRankField(120, 3000, 0.01);
+  const ds = dataset(field.series, field.time);
+  const bytes = (await compressBlocks(memoryBlockSource(ds, 700), { ...DEFAULT_COMPRESS_OPTIONS, tolerance: 1e-4 }, SOURCE)).encoded.bytes;
+  const h = readWsindyHeader(bytes);
+  const d = decodeWsindy(bytes);
+  const basisSection = readContainer(bytes).sections.get('BASI');
+  assert.ok(basisSection && h.pod);
+  const basis = readBasis(sectionReader(basisSection), h.n, h.stateNames.length);
+  const whole = buildViewDataFrom(
+    {
+      names: h.names,
+      time: d.dataset.time,
+      data: d.dataset.series,
+      prediction: d.prediction,
+      states: d.states,
+      pod: { rank: h.pod.rank, energy: h.pod.energy, singularValues: h.pod.singularValues, mean: basis.mean, modes: basis.modes },
+      model: modelFromHeader(h),
+      windowStarts: d.windowStarts,
+      bound: h.bound,
+    },
+    500,
+  );
+  const segmented = buildModelViewData(bytes, 500);
+  assert.deepEqual(segmented, whole);
+  assert.equal(segmented.variableCount, 120);
+  // every segment starts a window: its start time is on the plot's global time axis
+  for (let k = 1; k < 5; k++) assert.ok(segmented.windowStarts.includes(field.time[700 * k]), `segment ${k + 1} starts a window`);
 });

@@ -159,7 +159,7 @@ function residualBoundOf(s: Section): number {
  * Decode one span into out (n rows of span.m values): rerun the model window by window, lift row by row,
  * add the residual, patch the exceptions, check both checksums. Returns the span's states and windows.
  */
-function decodeSpan(dec: Decoder, span: CodedSpan, out: readonly Float64Array[]): { states: Float64Array[]; windows: Window[] } {
+function decodeSpan(dec: Decoder, span: CodedSpan, out: readonly Float64Array[], predictionOut?: readonly Float64Array[]): { states: Float64Array[]; windows: Window[] } {
   const { header, model, basis, substeps } = dec;
   const n = header.n;
   const m = span.m;
@@ -177,6 +177,11 @@ function decodeSpan(dec: Decoder, span: CodedSpan, out: readonly Float64Array[])
   for (let i = 0; i < n; i++) {
     predictRow(basis, n, result.states, windows, i, p);
     predCrc = crc32(new Uint8Array(p.buffer), predCrc);
+    if (predictionOut) {
+      // the model-only prediction as the view shows it: NaN where a window carries no model
+      predictionOut[i].set(p);
+      for (const w of windows) if (!w.model) predictionOut[i].fill(NaN, w.start, w.end);
+    }
     const x = out[i];
     if (residual) {
       residual.rows.next(q);
@@ -240,26 +245,54 @@ export function decodeWsindy(bytes: Uint8Array, progress: ProgressSink = noProgr
   });
 }
 
+/** One segment's model side: prediction rows (NaN in no-model windows), states r × steps, window starts (segment-relative). */
+export interface SegmentModel {
+  prediction: readonly Float64Array[];
+  states: readonly Float64Array[];
+  windowStarts: readonly number[];
+}
+
+/** One decoded segment: n rows of its values and its time stamps (buffers reused by the next segment). */
+export interface DecodedSegment {
+  j0: number;
+  rows: readonly Float64Array[];
+  time: Float64Array;
+  /** With `withModel`: the model side. */
+  model?: SegmentModel;
+}
+
 /**
- * Decode segment by segment, calling visit(j0, rows, time) with n rows of that segment's values (buffers
- * reused between calls) and its time stamps: memory O(n · segment length) whatever m (plus the time grid).
- * A v1 file is one segment.
+ * Decode segment by segment: memory O(n · segment length) whatever m (plus the time grid). Every
+ * segment is checked (both checksums) before it is yielded. A v1 file is one segment.
  */
+export function* decodeSegments(bytes: Uint8Array, withModel = false, progress: ProgressSink = noProgress): Generator<DecodedSegment, WsindyHeader> {
+  const { dec, spans } = guard(() => openFile(bytes));
+  const n = dec.header.n;
+  const longest = spans.reduce((a, s) => Math.max(a, s.m), 0);
+  const buffers = Array.from({ length: n }, () => new Float64Array(longest));
+  const predBuffers = withModel ? Array.from({ length: n }, () => new Float64Array(longest)) : null;
+  for (let k = 0; k < spans.length; k++) {
+    const span = spans[k];
+    const rows = buffers.map((b) => b.subarray(0, span.m));
+    const prediction = predBuffers?.map((b) => b.subarray(0, span.m));
+    const part = guard(() => decodeSpan(dec, span, rows, prediction));
+    const model = prediction ? { prediction, states: part.states, windowStarts: part.windows.map((w) => w.start) } : undefined;
+    yield { j0: span.j0, rows, time: dec.time.subarray(span.j0, span.j0 + span.m), model };
+    progress({ phase: 'decode', fraction: (k + 1) / spans.length });
+  }
+  return dec.header;
+}
+
+/** `decodeSegments` with an (awaited) visitor: for writers that await their output. */
 export async function decodeWsindySegments(
   bytes: Uint8Array,
   visit: (j0: number, rows: readonly Float64Array[], time: Float64Array) => void | Promise<void>,
   progress: ProgressSink = noProgress,
 ): Promise<WsindyHeader> {
-  const { dec, spans } = guard(() => openFile(bytes));
-  const n = dec.header.n;
-  const longest = spans.reduce((a, s) => Math.max(a, s.m), 0);
-  const buffers = Array.from({ length: n }, () => new Float64Array(longest));
-  for (let k = 0; k < spans.length; k++) {
-    const span = spans[k];
-    const rows = buffers.map((b) => b.subarray(0, span.m));
-    guard(() => decodeSpan(dec, span, rows));
-    await visit(span.j0, rows, dec.time.subarray(span.j0, span.j0 + span.m));
-    progress({ phase: 'decode', fraction: (k + 1) / spans.length });
+  const it = decodeSegments(bytes, false, progress);
+  for (;;) {
+    const next = it.next();
+    if (next.done) return next.value;
+    await visit(next.value.j0, next.value.rows, next.value.time);
   }
-  return dec.header;
 }
