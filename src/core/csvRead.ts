@@ -105,7 +105,8 @@ export interface StagedShape {
   variablesAreLines: boolean;
 }
 
-const CHUNK = 4 << 20;
+/** Default read size; csvParallel reads its ranges with the same size. */
+export const CHUNK = 4 << 20;
 /** For tests: false sends every row through the general per-cell path (the reference for fastCols/fastRow). */
 export const csvFastPaths = { enabled: true };
 // Byte constants kept local: imported bindings compile to module getters, 17 % of self time in --cpu-prof.
@@ -119,11 +120,40 @@ const scanNum = scanNumber;
 const toDouble = decimalToDouble;
 const longDiv = longDivide;
 const latin1Text = latin1;
-const DETECT_BYTES = 64 * 1024;
+/** readChunks detects on at least this many bytes (or the whole file); csvParallel does the same. */
+export const DETECT_BYTES = 64 * 1024;
 const POW10 = new Float64Array(23);
 for (let i = 0, x = 1; i < 23; i++, x *= 10) POW10[i] = x; // exact
 
-class CsvEngine {
+/** The engine's configuration after detect(), as plain data (posted to csvParallel's workers). */
+export interface CsvEngineState {
+  delim: number;
+  header: string[] | null;
+  names: string[];
+  ncol: number;
+  trailing: boolean;
+  lineEnding: '\n' | '\r\n';
+  mode: 'cols' | 'rows';
+  autoOrient: boolean;
+  tc: number;
+  /** Columns layout: initial rows per column (an estimate from the file size). */
+  cap: number;
+}
+
+/** What the engine has parsed (without a sink): csvParallel moves it between engines. */
+export interface CsvParsed {
+  /** Columns layout: one array per column, rows [0, nrows) valid. */
+  cols: Float64Array[];
+  nrows: number;
+  /** Rows layout: one array per data line; rowLen = cells per line (-1 before the first line). */
+  rowList: Float64Array[];
+  rowLen: number;
+  /** Line number of the next line. */
+  line: number;
+}
+
+/** Exported for csvParallel (detect once, parse byte ranges with the detected configuration, finish once). */
+export class CsvEngine {
   readonly file: string;
   private readonly opts: ReadCsvOptions;
   private readonly totalBytes: number;
@@ -360,11 +390,7 @@ class CsvEngine {
         const tNow = cols[tc][row];
         const tPrev = cols[tc][row - 1];
         if (!(tNow > tPrev)) {
-          throw this.err(
-            tNow === tPrev ? `duplicate time stamp ${tNow} (same as the previous row)` : `time stamps decrease: ${tNow} after ${tPrev}`,
-            line,
-            tc + 1,
-          );
+          throw this.err(timeOrderReason(tNow, tPrev), line, tc + 1);
         }
       }
       row++;
@@ -557,6 +583,59 @@ class CsvEngine {
     return p;
   }
 
+  /** The configuration detect() chose (call after detection). */
+  state(): CsvEngineState {
+    return {
+      delim: this.delim,
+      header: this.header,
+      names: this.names,
+      ncol: this.ncol,
+      trailing: this.trailing,
+      lineEnding: this.lineEnding,
+      mode: this.mode,
+      autoOrient: this.autoOrient,
+      tc: this.tc,
+      cap: this.cap,
+    };
+  }
+
+  /**
+   * An engine that parses a byte range starting at a line boundary, configured as another engine detected
+   * (no detection, no sink); `line` numbers the range's first line, cap sizes the columns.
+   */
+  static forRange(file: string, opts: ReadCsvOptions, totalBytes: number, state: CsvEngineState, line: number, cap: number): CsvEngine {
+    const e = new CsvEngine(file, opts, totalBytes);
+    e.delim = state.delim;
+    e.header = state.header;
+    e.names = state.names;
+    e.ncol = state.ncol;
+    e.trailing = state.trailing;
+    e.lineEnding = state.lineEnding;
+    e.mode = state.mode;
+    e.autoOrient = state.autoOrient;
+    e.tc = state.tc;
+    e.cap = Math.max(16, Math.ceil(cap));
+    e.line = line;
+    e.detected = true;
+    if (e.mode === 'cols') for (let j = 0; j < e.ncol; j++) e.cols.push(new Float64Array(e.cap));
+    return e;
+  }
+
+  /** What was parsed so far (arrays shared, not copied). */
+  parsed(): CsvParsed {
+    return { cols: this.cols, nrows: this.nrows, rowList: this.rowList, rowLen: this.rowLen, line: this.line };
+  }
+
+  /** Replace the parsed data (csvParallel's concatenated ranges) before finish(). */
+  adopt(p: CsvParsed): void {
+    this.cols = p.cols;
+    this.nrows = p.nrows;
+    this.cap = Math.max(this.cap, p.nrows);
+    this.rowList = p.rowList;
+    this.rowLen = p.rowLen;
+    this.line = p.line;
+  }
+
   finish(): Dataset {
     if (!this.detected) throw this.err('empty file');
     let layout: 'rows' | 'columns';
@@ -682,6 +761,11 @@ class CsvEngine {
       lineEnding: this.lineEnding,
     };
   }
+}
+
+/** The message for a time stamp that does not increase (feedCols; csvParallel across its ranges). */
+export function timeOrderReason(tNow: number, tPrev: number): string {
+  return tNow === tPrev ? `duplicate time stamp ${tNow} (same as the previous row)` : `time stamps decrease: ${tNow} after ${tPrev}`;
 }
 
 /** Where fastCols stopped (start of the first row it did not take). */
