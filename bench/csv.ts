@@ -9,7 +9,9 @@
 import { existsSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { readCsvFile } from '../src/core/csvRead';
+import { PARALLEL_MIN_BYTES, readCsvFileParallel } from '../src/core/csvParallel';
 import { writeCsvFile } from '../src/core/csvWrite';
 
 export interface Row {
@@ -21,6 +23,12 @@ export interface Row {
   rawReadMBs: number;
   naiveMBs: number;
   parseMBs: number;
+  /** readCsvFileParallel forced on (every size), and whether its default threshold would use it. */
+  parallelMBs: number;
+  parallelByDefault: boolean;
+  /** With the source CRC as compressFile needs it: readCsvFile + onBytes/zlib.crc32, parallel + onCrc32. */
+  parseCrcMBs: number;
+  parallelCrcMBs: number;
   writeMBs: number;
 }
 
@@ -123,7 +131,13 @@ export async function runCsvBench(runs = 5): Promise<Row[]> {
     const out = join(DATA, `out-${layout}-${n}x${m}.csv`);
     const tRaw = await time(() => rawRead(path), runs);
     const tNaive = await time(() => naive(path, layout === 'tidy'), runs);
+    const par = { parallelAboveBytes: 0 };
+    await readCsvFileParallel(path, par); // starts the pooled worker (kept warm, like this thread's JIT)
     const tParse = await time(() => readCsvFile(path), runs);
+    const tPar = await time(() => readCsvFileParallel(path, par), runs);
+    let crc = 0;
+    const tParseCrc = await time(() => readCsvFile(path, { onBytes: (b) => (crc = crc32(b, crc)) }), runs);
+    const tParCrc = await time(() => readCsvFileParallel(path, { ...par, onCrc32: (c) => (crc = c) }), runs);
     const tWrite = await time(() => writeCsvFile(out, ds), runs);
     const outMb = statSync(out).size / 1e6;
     unlinkSync(out);
@@ -136,6 +150,10 @@ export async function runCsvBench(runs = 5): Promise<Row[]> {
       rawReadMBs: mb / tRaw,
       naiveMBs: mb / tNaive,
       parseMBs: mb / tParse,
+      parallelMBs: mb / tPar,
+      parallelByDefault: mb * 1e6 >= PARALLEL_MIN_BYTES,
+      parseCrcMBs: mb / tParseCrc,
+      parallelCrcMBs: mb / tParCrc,
       writeMBs: outMb / tWrite,
     });
   }
@@ -145,11 +163,12 @@ export async function runCsvBench(runs = 5): Promise<Row[]> {
 if (require.main === module) {
   runCsvBench().then((rows) => {
     const f = (x: number): string => x.toFixed(0).padStart(9);
-    console.log('data       layout    MB   raw read    naive     parse     write   (MB/s, median of 5)');
+    console.log('data       layout    MB   raw read    naive     parse  parallel  parse+crc  par+crc     write   (MB/s, median of 5)');
     for (const r of rows) {
       console.log(
-        `${r.file.padEnd(10)} ${r.layout.padEnd(5)} ${r.mb.toFixed(1).padStart(5)} ${f(r.rawReadMBs)} ${f(r.naiveMBs)} ${f(r.parseMBs)} ${f(r.writeMBs)}`,
+        `${r.file.padEnd(10)} ${r.layout.padEnd(5)} ${r.mb.toFixed(1).padStart(5)} ${f(r.rawReadMBs)} ${f(r.naiveMBs)} ${f(r.parseMBs)} ${f(r.parallelMBs)}${r.parallelByDefault ? '*' : ' '}${f(r.parseCrcMBs)} ${f(r.parallelCrcMBs)} ${f(r.writeMBs)}`,
       );
     }
+    console.log(`parallel: readCsvFileParallel forced on; * = at least ${PARALLEL_MIN_BYTES / 2 ** 20} MiB, where it is used by default`);
   });
 }

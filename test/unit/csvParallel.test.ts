@@ -140,8 +140,10 @@ test('columns layout: header, time column, quotes, blank lines, trailing delimit
     const ref = await assertSameAsSequential(write(text));
     assert.notEqual(typeof ref, 'string', `${name}: ${String(ref)}`);
   }
+  // Small reads: lines carried over between chunks inside a piece.
+  await assertSameAsSequential(write(cases[4][1]), { chunkBytes: 64 }, [100, 3000]);
   // Every read went through the pieces, and workers parsed some of them.
-  assert.equal(csvParallelStats.parallel - before.parallel, cases.length * 15);
+  assert.equal(csvParallelStats.parallel - before.parallel, cases.length * 15 + 6);
   assert.ok(csvParallelStats.workerPieces - before.workerPieces > 1000);
 });
 
@@ -181,6 +183,8 @@ test('errors after the first piece report their absolute line (cell errors, ragg
     [mutate(300, (s) => s.replace(/^[^,]*/, '0')), 300, 1],
     [mutate(301, (s) => s.replace(/^[^,]*/, (t) => String(Number(t) - 0.125))), 301, 1],
     [mutate(200, (s) => s.replace(/^[^,]*,/, '"5",')), 200, 1],
+    // Time out of order and a bad cell on the same row: the cell error comes first, as in readCsvFile.
+    [mutate(222, (s) => s.replace(/^[^,]*/, '0').replace(/,[^,]*$/, ',x')), 222, 4],
   ];
   for (const [text, line, col] of cases) {
     const ref = await assertSameAsSequential(write(text), { displayName: 'e.csv' }, [1, 30, 64, 200, 999]);
