@@ -4,12 +4,12 @@ import { readFile, stat } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import { basename } from 'node:path';
 import { useStreaming, type CompressOptions, type CompressSummary, type ReconstructSummary } from './options';
-import { noProgress, type ProgressSink } from './progress';
+import { noProgress, phaseTimer, type ProgressSink } from './progress';
 import { CancelledError } from './errors';
 import { readCsvFile } from './csvRead';
 import { writeCsvFile } from './csvWrite';
 import { writeFileAtomic } from './atomicWrite';
-import { identify } from './identify';
+import { identify, identifyOptionsOf } from './identify';
 import { encodeWsindy, type EncodeResult } from './codec/encode';
 import type { IdentifiedSystem } from './model';
 import { stageCsvFile } from './stream/stagedCsv';
@@ -40,13 +40,7 @@ export async function compressFile(
   signal?: AbortSignal,
   tuning: CompressTuning = {},
 ): Promise<CompressSummary> {
-  const timings: Record<string, number> = {};
-  let t = performance.now();
-  const lap = (phase: string): void => {
-    const now = performance.now();
-    timings[phase] = (timings[phase] ?? 0) + (now - t) / 1000;
-    t = now;
-  };
+  const { timings, lap, restart } = phaseTimer();
   const sourceBytes = (await stat(csvPath)).size;
   let sourceCrc = 0; // CRC32 of the source, computed in the same pass that parses it
   const readOptions = {
@@ -71,7 +65,7 @@ export async function compressFile(
       lap('read');
       const res = await compressBlocks(staged, options, source(), progress, signal);
       Object.assign(timings, res.timings);
-      t = performance.now();
+      restart();
       ({ encoded, system } = res);
       ({ n, m } = staged);
       if (m > staged.blockLength) segmentLength = staged.blockLength;
@@ -82,14 +76,7 @@ export async function compressFile(
     const dataset = await readCsvFile(csvPath, readOptions, progress, signal);
     lap('read');
     checkAborted(signal);
-    ({ system } = identify(dataset.series, dataset.time, dataset.names, {
-      degree: options.degree,
-      trig: options.trig,
-      threshold: options.threshold,
-      rank: options.rank,
-      energy: options.energy,
-      testFunctions: options.testFunctions,
-    }, progress));
+    ({ system } = identify(dataset.series, dataset.time, dataset.names, identifyOptionsOf(options), progress));
     lap('identify');
     checkAborted(signal);
     encoded = encodeWsindy({ dataset, system, mode: options.mode, tolerance: options.tolerance, absError: options.absError, source: source(), settings: { ...options } }, progress);

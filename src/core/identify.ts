@@ -2,6 +2,7 @@
 // by Weak-SINDy (test functions → G, b → column-scaled STLSQ with an automatic threshold).
 
 import { NumericalError, OptionError } from './errors';
+import type { CompressOptions } from './options';
 import { buildLibrary, evaluateLibrary } from './library';
 import type { IdentifiedSystem, LibrarySpec, LibraryTerm, PodBasis } from './model';
 import { computePod } from './pod';
@@ -22,6 +23,11 @@ export interface IdentifyOptions {
   /** Energy fraction for the automatic rank. */
   energy: number;
   testFunctions?: TestFunctionOptions;
+}
+
+/** The fit's part of the compression options. */
+export function identifyOptionsOf(o: CompressOptions): IdentifyOptions {
+  return { degree: o.degree, trig: o.trig, threshold: o.threshold, rank: o.rank, energy: o.energy, testFunctions: o.testFunctions };
 }
 
 export interface IdentifyResult {

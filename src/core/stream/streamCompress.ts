@@ -4,10 +4,10 @@
 // the decimal output step). Each block is coded as its own segment of the file (format v2); a source of
 // one block gives the same v1 file as the in-memory coder.
 import { NumericalError, OptionError } from '../errors';
-import { checkIdentifyOptions, checkTimeGrid, MAX_DIRECT_VARIABLES, type IdentifyOptions } from '../identify';
+import { checkIdentifyOptions, checkTimeGrid, identifyOptionsOf, MAX_DIRECT_VARIABLES } from '../identify';
 import type { IdentifiedSystem } from '../model';
 import type { CompressOptions } from '../options';
-import { noProgress, type ProgressSink } from '../progress';
+import { noProgress, phaseTimer, type ProgressSink } from '../progress';
 import { assembleWsindy, encodeSegment, planEncoding, type CodedSegment, type EncodePlan, type EncodeResult, type FileInfo, type PlanInput } from '../codec/encode';
 import type { BlockSource } from './blocks';
 import { identifyStreaming } from './streamIdentify';
@@ -33,24 +33,11 @@ export async function compressBlocks(
   signal?: AbortSignal,
 ): Promise<StreamingResult> {
   const { n, time } = src;
-  const identifyOptions: IdentifyOptions = {
-    degree: options.degree,
-    trig: options.trig,
-    threshold: options.threshold,
-    rank: options.rank,
-    energy: options.energy,
-    testFunctions: options.testFunctions,
-  };
+  const identifyOptions = identifyOptionsOf(options);
   checkIdentifyOptions(identifyOptions);
   if (n < 1) throw new OptionError('no variables');
   checkTimeGrid(time);
-  const timings: Record<string, number> = {};
-  let t = performance.now();
-  const lap = (phase: string): void => {
-    const now = performance.now();
-    timings[phase] = (timings[phase] ?? 0) + (now - t) / 1000;
-    t = now;
-  };
+  const { timings, lap } = phaseTimer();
 
   // POD (it also finds the extremes and checks every value is finite); fit on the variables themselves
   // when there are few and they are not rank-deficient, as the in-memory fit does.
