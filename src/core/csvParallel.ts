@@ -22,7 +22,7 @@ import { crc32 } from 'node:zlib';
 import type { Dataset } from './dataset';
 import { CancelledError, InputError } from './errors';
 import type { ProgressSink } from './progress';
-import { CHUNK, CsvEngine, DETECT_BYTES, readCsvFile, timeOrderReason, type CsvEngineState, type ReadCsvOptions } from './csvRead';
+import { CHUNK, CsvEngine, DETECT_BYTES, readCsvFile, timeOrderReason, type CsvEngineState, type CsvParsed, type ReadCsvOptions } from './csvRead';
 
 /** Default size from which readCsvFileParallel parses in parallel (smaller: readCsvFile; see bench/csv.ts). */
 export const PARALLEL_MIN_BYTES = 32 << 20;
@@ -50,6 +50,8 @@ export interface ParallelCsvOptions extends ReadCsvOptions {
 /** A piece's outcome, posted by workers (arrays transferred) and produced by this thread alike. */
 interface PieceResult {
   index: number;
+  /** Who parsed it: -1 this thread, else the worker's number (to send its buffer back for reuse). */
+  from: number;
   /** Lines the piece spans (its line endings; the file's last line counts without one). */
   lines: number;
   /** Relative line (1 = the piece's first) of its first data line, 0 when it has none. */
@@ -80,6 +82,8 @@ interface Job {
 }
 
 type WorkerMessage = { type: 'progress'; bytes: number } | { type: 'piece'; result: PieceResult } | { type: 'done' };
+/** To a worker: a job (its `from` number), or a piece's buffer back once copied (reused for a later piece). */
+type ToWorker = { type: 'job'; job: Job; from: number } | { type: 'recycle'; slab: Float64Array };
 
 const JOB = 'wsindy-csv-pieces';
 const LF = 10;
@@ -195,8 +199,12 @@ async function makePlan(fh: FileHandle, path: string, size: number, opts: Parall
     from = b;
   }
   bounds.push(size);
-  // Rows per piece from the detected estimate (rows layout: unused).
-  const caps = bounds.slice(1).map((e, i) => Math.ceil((state.cap * (e - bounds[i])) / Math.max(1, data)) + 16);
+  // Rows per piece from the detected estimate, the same for all (the largest piece's) so buffers can be
+  // reused from piece to piece (rows layout: unused).
+  let largest = 0;
+  for (let i = 1; i < bounds.length; i++) largest = Math.max(largest, bounds[i] - bounds[i - 1]);
+  const cap = Math.ceil((state.cap * largest) / Math.max(1, data)) + 16;
+  const caps = bounds.slice(1).map(() => cap);
   const shared = new SharedArrayBuffer(8);
   new Int32Array(shared)[1] = bounds.length - 1;
   const job: Job = { path, file, dt: opts.dt, size, state, bounds, caps, chunk, crc: opts.onCrc32 !== undefined, shared };
@@ -233,8 +241,11 @@ async function runPlan(
   signal?: AbortSignal,
 ): Promise<Dataset | null> {
   const { job, engine } = plan;
-  const pieces = job.bounds.length - 1;
-  const results: (PieceResult | undefined)[] = new Array<PieceResult | undefined>(pieces);
+  const working = workers.map(() => true);
+  const asm = new Assembler(plan, (slab, from) => {
+    if (from < 0) spare.push(slab);
+    else if (working[from]) workers[from].postMessage({ type: 'recycle', slab } satisfies ToWorker, [slab.buffer as ArrayBuffer]);
+  });
   let doneBytes = 0;
   let nextReport = 0;
   const report = (bytes: number): void => {
@@ -256,15 +267,18 @@ async function runPlan(
   try {
     if (signal?.aborted) throw new CancelledError();
     const finished = workers.map(
-      (w) =>
+      (w, from) =>
         new Promise<void>((resolve) => {
           const onMessage = (m: WorkerMessage): void => {
             if (m.type === 'progress') report(m.bytes);
             else if (m.type === 'piece') {
-              results[m.result.index] = m.result;
+              asm.add(m.result);
               csvParallelStats.workerPieces++;
             }
-            else resolve();
+            else {
+              working[from] = false;
+              resolve();
+            }
           };
           const onError = (e: unknown): void => {
             failure ??= String(e);
@@ -282,13 +296,14 @@ async function runPlan(
             w.off('error', onError);
             w.off('exit', onExit);
           });
-          w.postMessage(job);
+          w.postMessage({ type: 'job', job, from } satisfies ToWorker);
         }),
     );
-    const mine = opts.mainParses === false ? Promise.resolve(0) : parsePieces(job, report, (r) => (results[r.index] = r), signal);
+    const mine = opts.mainParses === false ? Promise.resolve(0) : parsePieces(job, -1, report, (r) => asm.add(r), signal);
     await Promise.race([Promise.all([mine, ...finished]), aborted]);
     clean = failure === null;
   } finally {
+    spare.length = 0;
     signal?.removeEventListener('abort', onAbort);
     for (const d of detach) d();
     // A worker that finished its job goes back to the pool; after an abort or a failure it is ended.
@@ -297,81 +312,164 @@ async function runPlan(
       else void w.terminate();
     }
   }
-  if (failure !== null) return null;
-  const combined = combine(plan, results);
-  if (combined === null) return null;
+  if (failure !== null || asm.outcome === 'reread') return null;
+  if (asm.outcome !== null) throw asm.outcome.error;
+  const parsed = asm.parsed();
+  if (parsed === null) return null; // a piece went missing: cannot happen, but never guess
   if (opts.onBytes) await replayBytes(path, opts.onBytes, job.chunk);
-  if (opts.onCrc32) opts.onCrc32(combined.crc >>> 0);
+  if (opts.onCrc32) opts.onCrc32(asm.fileCrc());
   if (progress) progress({ phase: 'read', fraction: 1 });
-  engine.adopt(combined.parsed);
+  engine.adopt(parsed);
   return engine.finish();
 }
 
-/** Walk the pieces in file order: the first error (with its absolute line), time order across borders, concatenation. */
-function combine(plan: Plan, results: (PieceResult | undefined)[]): { parsed: ReturnType<CsvEngine['parsed']>; crc: number } | null {
-  const { job, engine } = plan;
-  const { state } = job;
-  const tc = state.mode === 'cols' ? state.tc : -1;
-  let offset = plan.line0 - 1;
-  let prevLast = NaN;
-  let havePrev = false;
-  let rowLen = -1;
-  let nrows = 0;
-  let crc = plan.headCrc;
-  const err = (reason: string, line?: number, column?: number, code?: string): InputError =>
-    new InputError({ file: job.file, line, column }, reason, code);
-  for (let i = 0; i < results.length; i++) {
-    const r = results[i];
-    if (!r || r.failed !== null) return null;
+/**
+ * Takes the pieces' results as they arrive and walks them in file order as soon as they are contiguous:
+ * line offsets, time order across piece borders, the first error, the CRC, and the columns copied into
+ * the final arrays (so little copying is left once the last piece arrives). The first error or doubt ends
+ * the walk: `outcome` then says to throw it or to read the file with readCsvFile.
+ */
+class Assembler {
+  private readonly results: (PieceResult | undefined)[];
+  private next = 0;
+  private offset: number;
+  private prevLast = NaN;
+  private havePrev = false;
+  private rowLen = -1;
+  private nrows = 0;
+  private crc: number;
+  private cols: Float64Array[] = [];
+  private readonly rowList: Float64Array[] = [];
+  outcome: { error: InputError } | 'reread' | null = null;
+
+  constructor(
+    private readonly plan: Plan,
+    /** Called with a piece's column buffer once copied, for the thread that parsed it to reuse. */
+    private readonly recycle: (slab: Float64Array, from: number) => void,
+  ) {
+    this.results = new Array<PieceResult | undefined>(plan.job.bounds.length - 1);
+    this.offset = plan.line0 - 1;
+    this.crc = plan.headCrc;
+  }
+
+  add(r: PieceResult): void {
+    this.results[r.index] = r;
+    while (this.outcome === null && this.next < this.results.length) {
+      const cur = this.results[this.next];
+      if (!cur) break;
+      this.results[this.next] = undefined;
+      this.take(cur);
+      this.next++;
+    }
+    if (this.outcome !== null) {
+      // Later pieces cannot matter: the parsers skip what they have not started.
+      Atomics.store(new Int32Array(this.plan.job.shared), 1, -1);
+    }
+  }
+
+  /** The parsed data of the whole file, or null while pieces are missing. */
+  parsed(): CsvParsed | null {
+    if (this.outcome !== null || this.next < this.results.length) return null;
+    const line = this.offset + 1;
+    if (this.plan.job.state.mode === 'rows') return { cols: [], nrows: 0, rowList: this.rowList, rowLen: this.rowLen, line };
+    if (this.cols.length === 0) for (let j = 0; j < this.plan.job.state.ncol; j++) this.cols.push(new Float64Array(0));
+    return { cols: this.cols, nrows: this.nrows, rowList: [], rowLen: -1, line };
+  }
+
+  fileCrc(): number {
+    return this.crc >>> 0;
+  }
+
+  private fail(e: { reason: string; code: string; line?: number; column?: number }): void {
+    const line = e.line === undefined ? undefined : this.offset + e.line;
+    this.outcome = { error: new InputError({ file: this.plan.job.file, line, column: e.column }, e.reason, e.code) };
+  }
+
+  private take(r: PieceResult): void {
+    const { job } = this.plan;
+    const { state } = job;
+    if (r.failed !== null) {
+      this.outcome = 'reread';
+      return;
+    }
     // Whether the piece's first data row was parsed (its values are in the arrays).
     const first = r.error === null ? r.nrows > 0 || r.rowList.length > 0 : r.firstLine > 0 && (r.error.line ?? 0) > r.firstLine;
     if (state.mode === 'cols') {
+      const tc = state.tc;
       // A piece's first row has no predecessor inside it: check it against the previous piece's last row.
-      if (first && tc >= 0 && havePrev) {
+      if (first && tc >= 0 && this.havePrev) {
         const t0 = r.cols[tc][0];
-        if (!(t0 > prevLast)) throw err(timeOrderReason(t0, prevLast), offset + r.firstLine, tc + 1);
+        if (!(t0 > this.prevLast)) {
+          this.fail({ reason: timeOrderReason(t0, this.prevLast), code: 'E_INPUT', line: r.firstLine, column: tc + 1 });
+          return;
+        }
       }
-      if (r.error) throw err(r.error.reason, r.error.line === undefined ? undefined : offset + r.error.line, r.error.column, r.error.code);
-      if (r.nrows > 0 && tc >= 0) {
-        prevLast = r.cols[tc][r.nrows - 1];
-        havePrev = true;
+      if (r.error) {
+        this.fail(r.error);
+        return;
       }
+      if (r.nrows > 0) {
+        if (tc >= 0) {
+          this.prevLast = r.cols[tc][r.nrows - 1];
+          this.havePrev = true;
+        }
+        this.append(r.cols, r.nrows);
+      }
+      const slab = slabOf(r.cols);
+      if (slab) this.recycle(slab, r.from);
     } else {
       // Rows layout: a piece learns the line length from its own first line; before the file's first
       // line that is exact, after it only when the lengths agree (otherwise readCsvFile says what is wrong).
       if (r.error) {
-        if (rowLen < 0) throw err(r.error.reason, r.error.line === undefined ? undefined : offset + r.error.line, r.error.column, r.error.code);
-        if (!first || r.rowLen !== rowLen) return null;
-        throw err(r.error.reason, r.error.line === undefined ? undefined : offset + r.error.line, r.error.column, r.error.code);
+        if (this.rowLen >= 0 && (!first || r.rowLen !== this.rowLen)) this.outcome = 'reread';
+        else this.fail(r.error);
+        return;
       }
       if (r.rowList.length > 0) {
-        if (rowLen < 0) rowLen = r.rowLen;
-        else if (r.rowLen !== rowLen) return null;
+        if (this.rowLen < 0) this.rowLen = r.rowLen;
+        else if (r.rowLen !== this.rowLen) {
+          this.outcome = 'reread';
+          return;
+        }
+        for (const a of r.rowList) this.rowList.push(a);
       }
     }
-    nrows += r.nrows;
-    offset += r.lines;
-    if (job.crc) crc = crc32Combine(crc, r.crc, job.bounds[i + 1] - job.bounds[i]);
+    this.offset += r.lines;
+    if (job.crc) this.crc = crc32Combine(this.crc, r.crc, job.bounds[r.index + 1] - job.bounds[r.index]);
   }
-  const line = offset + 1;
-  if (state.mode === 'rows') {
-    const rowList: Float64Array[] = [];
-    for (const r of results as PieceResult[]) for (const a of r.rowList) rowList.push(a);
-    return { parsed: { cols: [], nrows: 0, rowList, rowLen, line }, crc };
-  }
-  const cols: Float64Array[] = [];
-  for (let j = 0; j < state.ncol; j++) {
-    const a = new Float64Array(nrows);
-    let at = 0;
-    for (const r of results as PieceResult[]) {
-      if (r.nrows === 0) continue;
-      a.set(r.cols[j].subarray(0, r.nrows), at);
-      at += r.nrows;
+
+  /** Columns: rows [0, n) of a piece after the rows so far (final arrays sized from detection's estimate, doubled if short). */
+  private append(src: Float64Array[], n: number): void {
+    const need = this.nrows + n;
+    if (this.cols.length === 0 || this.cols[0].length < need) {
+      const cap = Math.max(need, this.cols.length === 0 ? this.plan.job.state.cap : this.cols[0].length * 2);
+      const grown: Float64Array[] = [];
+      for (let j = 0; j < src.length; j++) {
+        const a = new Float64Array(cap);
+        if (this.cols.length > 0) a.set(this.cols[j].subarray(0, this.nrows));
+        grown.push(a);
+      }
+      this.cols = grown;
     }
-    cols.push(a);
+    for (let j = 0; j < src.length; j++) this.cols[j].set(n === src[j].length ? src[j] : src[j].subarray(0, n), this.nrows);
+    this.nrows = need;
   }
-  void engine;
-  return { parsed: { cols, nrows, rowList: [], rowLen: -1, line }, crc };
+}
+
+/** The one buffer behind a piece's columns (forRange's slab), or null when they grew apart. */
+function slabOf(cols: Float64Array[]): Float64Array | null {
+  if (cols.length === 0) return null;
+  const buf = cols[0].buffer;
+  for (const a of cols) if (a.buffer !== buf) return null;
+  return new Float64Array(buf);
+}
+
+/** This thread's buffers to reuse for pieces (emptied after each file). */
+const spare: Float64Array[] = [];
+
+function takeSpare(len: number): Float64Array | undefined {
+  const i = spare.findIndex((a) => a.length >= len);
+  return i >= 0 ? spare.splice(i, 1)[0] : undefined;
 }
 
 /** onBytes over the whole file in order (the pieces were read out of order). */
@@ -390,7 +488,13 @@ async function replayBytes(path: string, onBytes: (chunk: Uint8Array) => void, c
 }
 
 /** Take pieces from the shared counter until none is left; parse each with a fresh engine. */
-async function parsePieces(job: Job, report: (bytes: number) => void, onPiece: (r: PieceResult) => void, signal?: AbortSignal): Promise<number> {
+async function parsePieces(
+  job: Job,
+  from: number,
+  report: (bytes: number) => void,
+  onPiece: (r: PieceResult) => void,
+  signal?: AbortSignal,
+): Promise<number> {
   const ctl = new Int32Array(job.shared);
   let count = 0;
   const fh = await open(job.path, 'r');
@@ -399,7 +503,7 @@ async function parsePieces(job: Job, report: (bytes: number) => void, onPiece: (
     for (;;) {
       const i = Atomics.add(ctl, 0, 1);
       if (i >= job.bounds.length - 1 || i > Atomics.load(ctl, 1)) break;
-      const r = await parsePiece(fh, job, i, buf, report, signal);
+      const r = await parsePiece(fh, job, from, i, buf, report, signal);
       if (r.error !== null || r.failed !== null) {
         // Later pieces cannot matter any more: skip them.
         let cur = Atomics.load(ctl, 1);
@@ -422,6 +526,7 @@ async function parsePieces(job: Job, report: (bytes: number) => void, onPiece: (
 async function parsePiece(
   fh: FileHandle,
   job: Job,
+  from: number,
   index: number,
   bufRef: { b: Buffer },
   report: (bytes: number) => void,
@@ -429,9 +534,12 @@ async function parsePiece(
 ): Promise<PieceResult> {
   const start = job.bounds[index];
   const end = job.bounds[index + 1];
-  const engine = CsvEngine.forRange(job.file, { dt: job.dt }, job.size, job.state, 1, job.caps[index]);
+  const st = job.state;
+  const slab = st.mode === 'cols' ? takeSpare(st.ncol * Math.max(16, job.caps[index])) : undefined;
+  const engine = CsvEngine.forRange(job.file, { dt: job.dt }, job.size, st, 1, job.caps[index], slab);
   const res: PieceResult = {
     index,
+    from,
     lines: 0,
     firstLine: 0,
     nrows: 0,
@@ -576,8 +684,13 @@ function ignore(): void {}
 function serveWorker(): void {
   const port = parentPort;
   if (!port) return;
-  port.on('message', (job: Job) => {
-    const post = (m: WorkerMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(m, transfer);
+  port.on('message', (m: ToWorker) => {
+    if (m.type === 'recycle') {
+      spare.push(m.slab);
+      return;
+    }
+    spare.length = 0;
+    const post = (msg: WorkerMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(msg, transfer);
     let pending = 0;
     const report = (bytes: number): void => {
       // One message per few MiB is plenty for a progress bar.
@@ -587,8 +700,9 @@ function serveWorker(): void {
         pending = 0;
       }
     };
-    parsePieces(job, report, (r) => post({ type: 'piece', result: r }, transferList(r)))
+    parsePieces(m.job, m.from, report, (r) => post({ type: 'piece', result: r }, transferList(r)))
       .then(() => {
+        spare.length = 0;
         if (pending > 0) post({ type: 'progress', bytes: pending });
         post({ type: 'done' });
       })

@@ -601,9 +601,18 @@ export class CsvEngine {
 
   /**
    * An engine that parses a byte range starting at a line boundary, configured as another engine detected
-   * (no detection, no sink); `line` numbers the range's first line, cap sizes the columns.
+   * (no detection, no sink); `line` numbers the range's first line, cap sizes the columns. slab (at
+   * least ncol × cap values) holds the columns back to back: one buffer to transfer or reuse.
    */
-  static forRange(file: string, opts: ReadCsvOptions, totalBytes: number, state: CsvEngineState, line: number, cap: number): CsvEngine {
+  static forRange(
+    file: string,
+    opts: ReadCsvOptions,
+    totalBytes: number,
+    state: CsvEngineState,
+    line: number,
+    cap: number,
+    slab?: Float64Array,
+  ): CsvEngine {
     const e = new CsvEngine(file, opts, totalBytes);
     e.delim = state.delim;
     e.header = state.header;
@@ -617,7 +626,11 @@ export class CsvEngine {
     e.cap = Math.max(16, Math.ceil(cap));
     e.line = line;
     e.detected = true;
-    if (e.mode === 'cols') for (let j = 0; j < e.ncol; j++) e.cols.push(new Float64Array(e.cap));
+    if (e.mode === 'cols') {
+      const c = e.cap;
+      const shared = slab !== undefined && slab.length >= e.ncol * c ? slab : new Float64Array(e.ncol * c);
+      for (let j = 0; j < e.ncol; j++) e.cols.push(shared.subarray(j * c, (j + 1) * c));
+    }
     return e;
   }
 
