@@ -6,7 +6,7 @@ import { basename } from 'node:path';
 import { useStreaming, type CompressOptions, type CompressSummary, type ReconstructSummary } from './options';
 import { noProgress, phaseTimer, type ProgressSink } from './progress';
 import { CancelledError } from './errors';
-import { readCsvFile } from './csvRead';
+import { readCsvFileParallel } from './csvParallel';
 import { writeCsvFile } from './csvWrite';
 import { writeFileAtomic } from './atomicWrite';
 import { identify, identifyOptionsOf } from './identify';
@@ -73,7 +73,8 @@ export async function compressFile(
       await staged.close();
     }
   } else {
-    const dataset = await readCsvFile(csvPath, readOptions, progress, signal);
+    // large files are parsed on both cores; the CRC then comes from the threads, per range
+    const dataset = await readCsvFileParallel(csvPath, { ...readOptions, onBytes: undefined, onCrc32: (c) => (sourceCrc = c) }, progress, signal);
     lap('read');
     checkAborted(signal);
     ({ system } = identify(dataset.series, dataset.time, dataset.names, identifyOptionsOf(options), progress));

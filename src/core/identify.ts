@@ -9,7 +9,7 @@ import { computePod } from './pod';
 import { noProgress, type ProgressSink } from './progress';
 import { sparseRegression } from './regression';
 import { chooseTestFunctions, type TestFunctionOptions, type TestFunctions } from './testFunctions';
-import { buildWeakSystem, type WeakSystem } from './weakForm';
+import { WeakFormAccumulator, type WeakSystem } from './weakForm';
 
 export interface IdentifyOptions {
   /** Maximum polynomial degree (1..6). */
@@ -40,6 +40,8 @@ export interface IdentifyResult {
 export const MAX_DIRECT_VARIABLES = 10;
 /** Largest library the regression is asked to handle (its cost grows like J³ per equation). */
 export const MAX_LIBRARY_COLUMNS = 200;
+/** Steps per chunk of the weak-form sums (the library is evaluated one chunk at a time). */
+const WEAK_FORM_CHUNK = 16384;
 /** Fewest time steps a fit is attempted on. */
 export const MIN_STEPS = 16;
 
@@ -92,12 +94,18 @@ export function identify(
     }
   }
   const scaled = states.map((s, i) => (scales[i] === 1 ? s : s.map((v) => v / scales[i])));
-  const columns = evaluateLibrary(terms, scaled, m);
   progress({ phase: 'identify', fraction: 0.2, message: 'test functions' });
 
   const tf = chooseTestFunctions(scaled, time, opts.testFunctions ?? {}, J);
   progress({ phase: 'identify', fraction: 0.35, message: 'weak form' });
-  const weak = buildWeakSystem(tf, time, scaled, columns);
+  // The sums are additive over time: accumulate them chunk by chunk, so the J library columns are
+  // evaluated on one chunk at a time (64×400000: J = 20 columns would hold 64 MB at once).
+  const acc = new WeakFormAccumulator(tf, J, r, (s, len) => evaluateLibrary(terms, s, len));
+  for (let j0 = 0; j0 < m; j0 += WEAK_FORM_CHUNK) {
+    const j1 = Math.min(m, j0 + WEAK_FORM_CHUNK);
+    acc.add(time.subarray(j0, j1), scaled.map((s) => s.subarray(j0, j1)));
+  }
+  const weak = acc.result();
   progress({ phase: 'identify', fraction: 0.6, message: 'sparse regression' });
   const system = fitWeakSystem(weak, { stateNames, library, terms, termNames }, scales, tf, pod, opts.threshold);
   progress({ phase: 'identify', fraction: 1 });

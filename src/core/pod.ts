@@ -145,17 +145,24 @@ function densePod(series: Float64Array[], mean: Float64Array, scale: number, opt
   const n = series.length;
   const m = series[0].length;
   const inv = 1 / scale;
-  const centred = series.map((row, i) => {
-    const mu = mean[i];
-    const c = new Float64Array(m);
-    for (let j = 0; j < m; j++) c[j] = (row[j] - mu) * inv;
-    return c;
-  });
   const method = opts.method ?? 'auto';
   const spatial = method === 'auto' ? n <= m : method === 'spatial';
-  const gramRows = spatial ? centred : transposeRows(centred, n, m);
-  const N = gramRows.length;
-  const gram = gramMatrix(gramRows);
+  // Spatial Gram: the centred data are made one tile of DENSE_TILE steps at a time (the same values and
+  // the same sums as a whole centred copy: gramMatrix adds per tile of that length), so no n × m copy
+  // (64×400000: 205 MB less). Snapshots (m < n, so m < ITERATIVE_MIN_SIZE here): a whole copy is small.
+  const centred = spatial ? null : series.map((row, i) => centreRange(row, mean[i], inv, 0, m, new Float64Array(m)));
+  const tile = spatial ? series.map(() => new Float64Array(Math.min(m, DENSE_TILE))) : [];
+  const centredTile = (j0: number, j1: number): Float64Array[] => tile.map((t, i) => centreRange(series[i], mean[i], inv, j0, j1, t.subarray(0, j1 - j0)));
+  let gram: Float64Array;
+  if (centred) gram = gramMatrix(transposeRows(centred, n, m));
+  else {
+    gram = new Float64Array(n * n);
+    for (let j0 = 0; j0 < m; j0 += DENSE_TILE) {
+      const part = gramMatrix(centredTile(j0, Math.min(m, j0 + DENSE_TILE)));
+      for (let k = 0; k < gram.length; k++) gram[k] += part[k];
+    }
+  }
+  const N = spatial ? n : m;
   const evd = new EigenvalueDecomposition(new Matrix(toRows(gram, N)), { assumeSymmetric: true });
   const raw = evd.realEigenvalues;
   const vectors = evd.eigenvectorMatrix;
@@ -174,11 +181,12 @@ function densePod(series: Float64Array[], mean: Float64Array, scale: number, opt
   } else {
     // Method of snapshots: u_c = X v_c / σ_c.
     const v = new Float64Array(m);
+    const rows = centred ?? [];
     for (let c = 0; c < rank; c++) {
       for (let j = 0; j < m; j++) v[j] = vectors.get(j, order[c]);
       const invSigma = 1 / Math.sqrt(lambdas[c]);
       for (let i = 0; i < n; i++) {
-        const row = centred[i];
+        const row = rows[i];
         let s = 0;
         for (let j = 0; j < m; j++) s += row[j] * v[j];
         modes[c * n + i] = s * invSigma;
@@ -190,14 +198,20 @@ function densePod(series: Float64Array[], mean: Float64Array, scale: number, opt
   // a = Uᵀ X (scaled back).
   const coordinates = Array.from({ length: rank }, () => new Float64Array(m));
   const BLOCK = 1024;
-  for (let j0 = 0; j0 < m; j0 += BLOCK) {
-    const j1 = Math.min(m, j0 + BLOCK);
-    for (let i = 0; i < n; i++) {
-      const row = centred[i];
-      for (let c = 0; c < rank; c++) {
-        const w = modes[c * n + i];
-        const a = coordinates[c];
-        for (let j = j0; j < j1; j++) a[j] += w * row[j];
+  for (let t0 = 0; t0 < m; t0 += DENSE_TILE) {
+    const t1 = Math.min(m, t0 + DENSE_TILE);
+    // rows of the centred data for steps [t0, t1), indexed by the step j
+    const rows = centred ?? centredTile(t0, t1);
+    const off = centred ? 0 : t0;
+    for (let j0 = t0; j0 < t1; j0 += BLOCK) {
+      const j1 = Math.min(t1, j0 + BLOCK);
+      for (let i = 0; i < n; i++) {
+        const row = rows[i];
+        for (let c = 0; c < rank; c++) {
+          const w = modes[c * n + i];
+          const a = coordinates[c];
+          for (let j = j0; j < j1; j++) a[j] += w * row[j - off];
+        }
       }
     }
   }
@@ -209,6 +223,18 @@ function densePod(series: Float64Array[], mean: Float64Array, scale: number, opt
     coordinates,
   };
 }
+
+/** Steps per tile of the dense route's centred data: gramMatrix's own tile, so the sums are the same. */
+const DENSE_TILE = 2048;
+
+/** (row[j] − mu)·inv for j in [j0, j1), into out[0 … j1 − j0). */
+function centreRange(row: Float64Array, mu: number, inv: number, j0: number, j1: number, out: Float64Array): Float64Array {
+  for (let j = j0; j < j1; j++) out[j - j0] = (row[j] - mu) * inv;
+  return out;
+}
+
+/** Largest min(n, m) the iterative route may hand over to the dense one when it gets too slow. */
+const DENSE_FALLBACK_MAX = 1024;
 
 /** Iterations per block size before growing the block. */
 const MAX_ITERATIONS = 30;
@@ -247,12 +273,22 @@ function iterativePod(series: Float64Array[], mean: Float64Array, scale: number,
   let needed = opts.rank === 'auto' ? Math.min(5, cap) : opts.rank;
   let extra = Math.max(3, Math.ceil(needed / 3));
   let warm: Block = [];
+  // Work budget: noise-like spectra (rank at the cap, slow convergence) can take hundreds of passes; once
+  // the iteration has cost as much as the dense route would (Gram matrix + eigensolver, in multiply-adds,
+  // ml-matrix's EVD ≈ 12·N³), hand over to it. Measured on noisy 400×8000: 37.5 s → under 3 s.
+  // (spatial Gram only: it works tile by tile, the snapshot Gram would copy the data twice)
+  const denseCost = n <= m && n <= DENSE_FALLBACK_MAX ? 0.5 * n * n * m + 12 * n ** 3 : Infinity;
+  let spent = 0;
   for (;;) {
     const k = needed + extra;
     if (k > maxK) return null;
+    const perIteration = 4 * n * m * k;
+    const affordable = Math.floor((denseCost - spent) / perIteration);
+    if (affordable < 2) return null;
     const Q = warm.slice(0, k).concat(randomBlock(Math.max(0, k - warm.length), n, rand));
     orthonormalize(Q, rand);
-    const it = subspaceIteration(series, mean, inv, Q, needed, rand);
+    const it = subspaceIteration(series, mean, inv, Q, needed, rand, Math.min(MAX_ITERATIONS, affordable));
+    spent += it.iterations * perIteration;
     warm = it.U;
     if (!it.converged) {
       extra *= 2; // slow convergence: a wider block
@@ -268,6 +304,8 @@ function iterativePod(series: Float64Array[], mean: Float64Array, scale: number,
 
 interface Iteration {
   converged: boolean;
+  /** Steps taken (each two passes over the data). */
+  iterations: number;
   /** k Ritz values (eigenvalues of Xc Xcᵀ), descending. */
   theta: Float64Array;
   /** Ritz vectors (k columns of length n). */
@@ -285,7 +323,7 @@ interface Iteration {
  * ‖Xcᵀ ũ − σ P v‖ is the whole residual — and, once they converge, gives the Rayleigh–Ritz pairs
  * (B = Wᵀ W = S Θ Sᵀ) and the coordinates with no further pass.
  */
-function subspaceIteration(series: Float64Array[], mean: Float64Array, inv: number, Q: Block, needed: number, rand: () => number): Iteration {
+function subspaceIteration(series: Float64Array[], mean: Float64Array, inv: number, Q: Block, needed: number, rand: () => number, maxIterations: number): Iteration {
   const n = series.length;
   const m = series[0].length;
   const k = Q.length;
@@ -309,10 +347,10 @@ function subspaceIteration(series: Float64Array[], mean: Float64Array, inv: numb
       }
       const rel = sigma[0] > 0 ? maxRes / sigma[0] : maxRes === 0 ? 0 : Infinity;
       const converged = rel <= RESIDUAL_TOL || (rel <= RESIDUAL_FLOOR && rel > 0.5 * prevRes);
-      if (converged || iter >= MAX_ITERATIONS) {
+      if (converged || iter >= maxIterations) {
         // Rayleigh–Ritz on span(Q): B = Qᵀ Xc Xcᵀ Q = Wᵀ W.
         const { values: theta, vectors: S } = symmetricEigen(gramOfBlock(W), k);
-        return { converged, theta, U: combine(Q, S), W, S, trace };
+        return { converged, iterations: iter + 1, theta, U: combine(Q, S), W, S, trace };
       }
       prevRes = rel;
     }
@@ -625,7 +663,7 @@ export function gramMatrix(rows: Float64Array[]): Float64Array {
   const N = rows.length;
   const L = N > 0 ? rows[0].length : 0;
   const G = new Float64Array(N * N);
-  const TILE = 2048;
+  const TILE = DENSE_TILE;
   for (let l0 = 0; l0 < L; l0 += TILE) {
     const l1 = Math.min(L, l0 + TILE);
     let i = 0;
