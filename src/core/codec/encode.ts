@@ -644,10 +644,7 @@ export function encodeSegment(plan: EncodePlan, series: readonly Float64Array[],
   };
   /** Size above which a candidate can be neither chosen nor a finalist. */
   const hopeless = () => (best < 0 ? Infinity : candidates[best].size * FINALIST_SLACK);
-  // Short fixed windows are predictive coding of the reduced state: with many variables, r anchor
-  // corrections per few steps cost far less than n residuals (measured: 400-sensor Lorenz at 1e-4,
-  // ratio 474 → 2335 with 4-step windows).
-  const lengths = [2, 4, 8, 16, 64, 256, 1024, 4096].filter((L, k) => k === 0 || L < m * 2);
+  const lengths = [16, 64, 256, 1024, 4096].filter((L, k) => k === 0 || L < m * 2);
   if (mode === 'model-only') {
     const minLen = Math.max(1, Math.min(8, Math.floor(m / 64)));
     consider(0, evaluate(ctxFor(8), greedyWindows(ctxFor(8), 1, minLen, false), mode, null, scratch));
@@ -658,17 +655,27 @@ export function encodeSegment(plan: EncodePlan, series: readonly Float64Array[],
     ];
     let bestSchedule = schedules[0];
     let bestSize = Infinity;
-    schedules.forEach((sch, k) => {
+    const trySchedule = (sch: (c: Context) => Schedule, k: number): boolean => {
       // also no worse than the best schedule so far: the anchor precisions below re-run the best schedule
       const c = evaluate(ctxFor(8), sch(ctxFor(8)), mode, rows, scratch, Math.max(hopeless(), bestSize));
-      consider(1 + k, c);
-      if (c.size < bestSize) {
-        bestSize = c.size;
-        bestSchedule = sch;
-      }
+      consider(k, c);
+      if (!(c.size < bestSize)) return false;
+      bestSize = c.size;
+      bestSchedule = sch;
+      return true;
+    };
+    schedules.forEach((sch, k) => {
+      trySchedule(sch, 1 + k);
       progress({ phase: 'code', fraction: 0.1 + (0.6 * (k + 1)) / schedules.length });
     });
     let k = 1 + schedules.length;
+    // When the shortest fixed windows win, shorter ones are predictive coding of the reduced state: with
+    // many variables, r anchor corrections every few steps cost far less than n residuals (400-sensor
+    // Lorenz at 1e-4: ratio 474 → 2335 with 4-step windows). Halve while it pays; skipped otherwise.
+    const shortestFixed = schedules[3]; // after the three greedy schedules: fixed windows of 16 steps
+    if (bestSchedule === shortestFixed) {
+      for (const L of [8, 4, 2]) if (!trySchedule(() => fixedWindows(m, L), k++)) break;
+    }
     for (const bits of ANCHOR_BITS) if (bits !== 8) consider(k++, evaluate(ctxFor(bits), bestSchedule(ctxFor(bits)), mode, rows, scratch, hopeless()));
     // pure residual last (candidate 0): usually far behind and given up on after a few rows
     consider(0, evaluate(ctxFor(8), { windows: [{ start: 0, end: m, model: false }], prediction: null }, mode, rows, scratch, hopeless()));
