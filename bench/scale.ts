@@ -16,7 +16,9 @@ export interface ScaleRow {
   compressSeconds: number;
   phases: Record<string, number>;
   reconstructSeconds: number;
+  /** Peak RSS of the compress job and of the reconstruct job (each in its own process). */
   maxRssMB: number;
+  reconstructRssMB: number;
   float64MB: number;
   ratio: number;
   maxErrorOverBound: number;
@@ -78,15 +80,32 @@ interface JobResult {
   compressSeconds: number;
   reconstructSeconds: number;
   maxRssMB: number;
+  reconstructRssMB: number;
   ratio: number;
   maxErrorOverBound: number;
   segmentLength: number | null;
 }
 
+function child(args: string[]): Record<string, unknown> {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', 'bench/scaleJob.ts', ...args], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  return JSON.parse(out.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;
+}
+
+/** Compress, then reconstruct, each in a fresh process. */
 function runJob(csv: string, streaming: string): JobResult {
-  const args = ['--import', 'tsx', 'bench/scaleJob.ts', csv, join(DATA, 'scale.wsindy'), join(DATA, 'scale.out.csv'), '1e-3', streaming];
-  const out = execFileSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
-  return JSON.parse(out.trim().split('\n').pop() ?? '{}') as JobResult;
+  const model = join(DATA, 'scale.wsindy');
+  const c = child(['compress', csv, model, '1e-3', streaming]);
+  const r = child(['reconstruct', model, join(DATA, 'scale.out.csv')]);
+  return {
+    timings: c.timings as Record<string, number>,
+    compressSeconds: c.seconds as number,
+    reconstructSeconds: r.seconds as number,
+    maxRssMB: c.maxRssMB as number,
+    reconstructRssMB: r.maxRssMB as number,
+    ratio: c.ratio as number,
+    maxErrorOverBound: c.maxErrorOverBound as number,
+    segmentLength: c.segmentLength as number | null,
+  };
 }
 
 export async function runScaleBench(sizes: [number, number][], runs: number, modes: string[]): Promise<ScaleRow[]> {
@@ -109,6 +128,7 @@ export async function runScaleBench(sizes: [number, number][], runs: number, mod
         phases,
         reconstructSeconds: median(results.map((r) => r.reconstructSeconds)),
         maxRssMB: median(results.map((r) => r.maxRssMB)),
+        reconstructRssMB: median(results.map((r) => r.reconstructRssMB)),
         float64MB: (n * m * 8) / 1e6,
         ratio: median(results.map((r) => r.ratio)),
         maxErrorOverBound: Math.max(...results.map((r) => r.maxErrorOverBound)),
@@ -133,17 +153,17 @@ export async function runMemoryBench(sizes: [number, number][]): Promise<{ shape
 
 export function printScaleTable(rows: ScaleRow[]): void {
   console.log('\n## Scale: end-to-end compress + reconstruct (medians; fresh process per run; in memory, identify includes the POD)');
-  console.log('| shape | mode | CSV MB | parse MB/s | compress s (read/pod/identify/code/write) | reconstruct s | peak RSS MB (float64 MB) | ratio vs float64 | max err / bound | python read+SVD s |');
+  console.log('| shape | mode | CSV MB | parse MB/s | compress s (read/pod/identify/code/write) | reconstruct s | peak RSS MB compress / reconstruct (float64 MB) | ratio vs float64 | max err / bound | python read+SVD s |');
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const ph = ['read', 'pod', 'identify', 'code', 'write'].map((k) => (r.phases[k] ?? 0).toFixed(2)).join('/');
     const parse = r.phases.read ? (r.csvMB / r.phases.read).toFixed(0) : 'n/a';
-    console.log(`| ${r.shape} | ${r.mode} | ${r.csvMB.toFixed(1)} | ${parse} | ${r.compressSeconds.toFixed(2)} (${ph}) | ${r.reconstructSeconds.toFixed(2)} | ${r.maxRssMB.toFixed(0)} (${r.float64MB.toFixed(0)}) | ${r.ratio.toFixed(0)} | ${r.maxErrorOverBound.toFixed(3)} | ${r.pythonReadSvdSeconds === null ? 'n/a' : r.pythonReadSvdSeconds.toFixed(2)} |`);
+    console.log(`| ${r.shape} | ${r.mode} | ${r.csvMB.toFixed(1)} | ${parse} | ${r.compressSeconds.toFixed(2)} (${ph}) | ${r.reconstructSeconds.toFixed(2)} | ${r.maxRssMB.toFixed(0)} / ${r.reconstructRssMB.toFixed(0)} (${r.float64MB.toFixed(0)}) | ${r.ratio.toFixed(0)} | ${r.maxErrorOverBound.toFixed(3)} | ${r.pythonReadSvdSeconds === null ? 'n/a' : r.pythonReadSvdSeconds.toFixed(2)} |`);
   }
 }
 
 function printMemoryTable(rows: Awaited<ReturnType<typeof runMemoryBench>>): void {
-  console.log('\n## Memory against m (tidy layout, fixed n; one run each; the streaming read phase includes staging)');
+  console.log('\n## Memory against m (tidy layout, fixed n; one compress job each; the streaming read phase includes staging)');
   console.log('| shape | float64 MB | peak RSS in memory MB | peak RSS streaming MB | ratio in memory / streaming |');
   console.log('|---|---|---|---|---|');
   for (const r of rows) console.log(`| ${r.shape} | ${r.float64MB.toFixed(0)} | ${r.inMemoryMB.toFixed(0)} | ${r.streamingMB.toFixed(0)} | ${r.inMemoryRatio.toFixed(0)} / ${r.streamingRatio.toFixed(0)} |`);

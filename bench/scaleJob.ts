@@ -1,27 +1,33 @@
-// One compress + reconstruct of a CSV in a fresh process, so peak RSS is the job's own.
-// node --import tsx bench/scaleJob.ts <csv> <model> <out.csv> [tolerance] [streaming on|off|auto]
-// Prints one JSON line: {timings, compressSeconds, reconstructSeconds, maxRssMB, ratio, maxErrorOverBound, …}.
+// One compress, or one reconstruct, in a fresh process, so peak RSS is that job's own (as in the CLI and
+// the extension, where each job runs in its own process or worker).
+// node --import tsx bench/scaleJob.ts compress <csv> <model> [tolerance] [streaming on|off|auto]
+// node --import tsx bench/scaleJob.ts reconstruct <model> <out.csv>
+// Prints one JSON line: compress {timings, seconds, maxRssMB, ratio, ratioVsCsv, maxErrorOverBound, rank,
+// segmentLength}; reconstruct {seconds, maxRssMB}.
 import { compressFile, reconstructFile } from '../src/core/api';
 import { resolveCompressOptions } from '../src/core/optionsResolve';
 
 async function main(): Promise<void> {
-  const [csv, model, out, tolerance = '1e-3', streaming = 'off'] = process.argv.slice(2);
+  const [job, a, b, tolerance = '1e-3', streaming = 'off'] = process.argv.slice(2);
   const t0 = performance.now();
-  const s = await compressFile(csv, model, resolveCompressOptions({ tolerance, streaming }), () => undefined);
-  const t1 = performance.now();
-  await reconstructFile(model, out, () => undefined);
-  const t2 = performance.now();
-  console.log(JSON.stringify({
-    timings: s.timings,
-    compressSeconds: (t1 - t0) / 1000,
-    reconstructSeconds: (t2 - t1) / 1000,
-    maxRssMB: process.resourceUsage().maxRSS / 1024,
-    ratio: s.ratioVsFloat64,
-    ratioVsCsv: s.ratioVsCsv,
-    maxErrorOverBound: s.bound ? s.maxError / s.bound : NaN,
-    rank: s.rank,
-    segmentLength: s.segmentLength,
-  }));
+  if (job === 'compress') {
+    const s = await compressFile(a, b, resolveCompressOptions({ tolerance, streaming }), () => undefined);
+    console.log(JSON.stringify({
+      timings: s.timings,
+      seconds: (performance.now() - t0) / 1000,
+      maxRssMB: process.resourceUsage().maxRSS / 1024,
+      ratio: s.ratioVsFloat64,
+      ratioVsCsv: s.ratioVsCsv,
+      maxErrorOverBound: s.bound ? s.maxError / s.bound : NaN,
+      rank: s.rank,
+      segmentLength: s.segmentLength,
+    }));
+  } else if (job === 'reconstruct') {
+    await reconstructFile(a, b, () => undefined);
+    console.log(JSON.stringify({ seconds: (performance.now() - t0) / 1000, maxRssMB: process.resourceUsage().maxRSS / 1024 }));
+  } else {
+    throw new Error(`unknown job ${job}`);
+  }
 }
 
 void main();
