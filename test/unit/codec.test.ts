@@ -318,3 +318,19 @@ test('CRC32: the table code agrees with the runtime one on random lengths, offse
   }
   assert.equal(crc32(buf.subarray(3000), crc32(buf.subarray(0, 3000))), crc32Tables(buf));
 });
+
+test('lossless floats read back from a Node Buffer at an odd offset (fs.readFile gives Buffers; Buffer.slice is a view)', async () => {
+  const { readFloatsLossless, writeFloatsLossless } = await import('../../src/core/codec/floatPack');
+  const rand = mulberry32(99);
+  // random bit patterns (finite): no method beats the raw bytes, so the RAW path is the one read
+  const bits = new Uint32Array(2 * 37).map(() => Math.floor(rand() * 2 ** 32));
+  const values = new Float64Array(bits.buffer).map((v) => (Number.isFinite(v) ? v : 1.5));
+  const w = new ByteWriter();
+  writeFloatsLossless(w, values);
+  const payload = w.finish();
+  assert.equal(payload[0], 0, 'the raw method was chosen');
+  const file = Buffer.alloc(payload.length + 3);
+  file.set(payload, 3);
+  const got = readFloatsLossless(new ByteReader(file.subarray(3), 'test'), values.length, 'values');
+  assert.deepEqual(got, values);
+});

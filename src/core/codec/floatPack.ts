@@ -96,7 +96,8 @@ export function readFloatsLossless(r: ByteReader, count: number, what: string): 
   if (method === RAW) {
     const body = r.blob();
     if (body.length !== count * 8) r.fail(`${what}: ${body.length} bytes for ${count} values`);
-    return new Float64Array(body.slice().buffer);
+    // copy into a fresh, aligned buffer (`body` may be a Node Buffer, whose slice() is a view, not a copy)
+    return new Float64Array(new Uint8Array(body).buffer);
   }
   if (method === DECIMAL) {
     const d = r.u8();
