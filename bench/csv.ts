@@ -17,6 +17,7 @@ import { crc32 } from 'node:zlib';
 import { readCsvFile } from '../src/core/csvRead';
 import { PARALLEL_MIN_BYTES, readCsvFileParallel } from '../src/core/csvParallel';
 import { writeCsvFile } from '../src/core/csvWrite';
+import { estimatedCsvBytes, PARALLEL_WRITE_MIN_BYTES, writeCsvFileParallel } from '../src/core/csvWriteParallel';
 
 export interface Row {
   file: string;
@@ -34,6 +35,9 @@ export interface Row {
   parseCrcMBs: number;
   parallelCrcMBs: number;
   writeMBs: number;
+  /** writeCsvFileParallel forced on (worker kept warm), and whether its default threshold would use it. */
+  parallelWriteMBs: number;
+  parallelWriteByDefault: boolean;
 }
 
 const DATA = join(__dirname, 'data');
@@ -143,6 +147,8 @@ export async function runCsvBench(runs = 5): Promise<Row[]> {
     const tParseCrc = await time(() => readCsvFile(path, { onBytes: (b) => (crc = crc32(b, crc)) }), runs);
     const tParCrc = await time(() => readCsvFileParallel(path, { ...par, onCrc32: (c) => (crc = c) }), runs);
     const tWrite = await time(() => writeCsvFile(out, ds), runs);
+    await writeCsvFileParallel(out, ds, undefined, undefined, { minBytes: 0 }); // starts the worker
+    const tParWrite = await time(() => writeCsvFileParallel(out, ds, undefined, undefined, { minBytes: 0 }), runs);
     const outMb = statSync(out).size / 1e6;
     unlinkSync(out);
     rows.push({
@@ -159,6 +165,8 @@ export async function runCsvBench(runs = 5): Promise<Row[]> {
       parseCrcMBs: mb / tParseCrc,
       parallelCrcMBs: mb / tParCrc,
       writeMBs: outMb / tWrite,
+      parallelWriteMBs: outMb / tParWrite,
+      parallelWriteByDefault: estimatedCsvBytes(ds) >= PARALLEL_WRITE_MIN_BYTES,
     });
   }
   return rows;
@@ -167,12 +175,13 @@ export async function runCsvBench(runs = 5): Promise<Row[]> {
 if (require.main === module) {
   runCsvBench().then((rows) => {
     const f = (x: number): string => x.toFixed(0).padStart(9);
-    console.log('data       layout    MB   raw read    naive     parse  parallel  parse+crc  par+crc     write   (MB/s, median of 5)');
+    console.log('data       layout    MB   raw read    naive     parse  parallel  parse+crc  par+crc     write  par write  (MB/s, median of 5)');
     for (const r of rows) {
       console.log(
-        `${r.file.padEnd(10)} ${r.layout.padEnd(5)} ${r.mb.toFixed(1).padStart(5)} ${f(r.rawReadMBs)} ${f(r.naiveMBs)} ${f(r.parseMBs)} ${f(r.parallelMBs)}${r.parallelByDefault ? '*' : ' '}${f(r.parseCrcMBs)} ${f(r.parallelCrcMBs)} ${f(r.writeMBs)}`,
+        `${r.file.padEnd(10)} ${r.layout.padEnd(5)} ${r.mb.toFixed(1).padStart(5)} ${f(r.rawReadMBs)} ${f(r.naiveMBs)} ${f(r.parseMBs)} ${f(r.parallelMBs)}${r.parallelByDefault ? '*' : ' '}${f(r.parseCrcMBs)} ${f(r.parallelCrcMBs)} ${f(r.writeMBs)} ${f(r.parallelWriteMBs)}${r.parallelWriteByDefault ? '*' : ' '}`,
       );
     }
     console.log(`parallel: readCsvFileParallel forced on; * = at least ${PARALLEL_MIN_BYTES / 2 ** 20} MiB, where it is used by default`);
+    console.log(`par write: writeCsvFileParallel forced on (with the atomic output's fsync, like write); * = estimated output of at least ${PARALLEL_WRITE_MIN_BYTES / 2 ** 20} MiB, where reconstruction uses it`);
   });
 }

@@ -12,6 +12,8 @@ const builds = [
   { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   // The parallel CSV parser's worker (src/core/csvParallel.ts starts dist/csvParallel.js next to the bundle).
   { ...node, entryPoints: ['src/core/csvParallel.ts'], outfile: 'dist/csvParallel.js' },
+  // The parallel CSV writer's worker (src/core/csvWriteParallel.ts starts dist/csvWriteParallel.js).
+  { ...node, entryPoints: ['src/core/csvWriteParallel.ts'], outfile: 'dist/csvWriteParallel.js' },
 ];
 if (existsSync('webview/main.ts')) {
   builds.push({ ...common, platform: 'browser', target: 'es2022', format: 'iife', entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js' });

@@ -7,7 +7,7 @@ import { useStreaming, type CompressOptions, type CompressSummary, type Reconstr
 import { noProgress, phaseTimer, type ProgressSink } from './progress';
 import { CancelledError } from './errors';
 import { readCsvFileParallel } from './csvParallel';
-import { writeCsvFile } from './csvWrite';
+import { writeCsvFileParallel } from './csvWriteParallel';
 import { writeFileAtomic } from './atomicWrite';
 import { identify, identifyOptionsOf } from './identify';
 import { encodeWsindy, type EncodeResult } from './codec/encode';
@@ -131,7 +131,7 @@ export async function reconstructFile(
   }
   const { dataset } = decodeWsindy(bytes, progress);
   checkAborted(signal);
-  const bytesWritten = await writeCsvFile(outPath, dataset, progress, signal);
+  const bytesWritten = await writeCsvFileParallel(outPath, dataset, progress, signal);
   return { outPath, n: dataset.series.length, m: dataset.time.length, bytesWritten };
 }
 

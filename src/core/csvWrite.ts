@@ -95,7 +95,7 @@ function headerCells(data: CsvData): string[] | null {
   return cells;
 }
 
-function check(data: CsvData): void {
+export function checkCsvData(data: CsvData): void {
   const m = data.time.length;
   if (data.names.length !== data.series.length) {
     throw new RangeError(`writeCsv: ${data.names.length} names for ${data.series.length} series`);
@@ -170,7 +170,7 @@ export async function generateCsv(
   /** False for every piece of a file written piece by piece but the first (the header is written once). */
   withHeader = true,
 ): Promise<number> {
-  check(data);
+  checkCsvData(data);
   const src = data.source;
   const D = src.delimiter.charCodeAt(0);
   const crlf = src.lineEnding === '\r\n';
@@ -244,7 +244,7 @@ export async function generateCsv(
 
 /** Write the dataset as CSV to path, atomically; returns the bytes written. */
 export async function writeCsvFile(path: string, data: CsvData, progress?: ProgressSink, signal?: AbortSignal): Promise<number> {
-  check(data);
+  checkCsvData(data);
   if (signal?.aborted) throw new CancelledError();
   const out = await openAtomicOutput(path);
   try {
