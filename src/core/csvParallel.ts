@@ -14,11 +14,10 @@
 // readCsvFile, which gives the exact error: errors are rare, a second pass on them is cheap.
 // The worker is this module (tsx: loaded through tsx's require hook; bundles: dist/csvParallel.js, an
 // entry of scripts/build.mjs next to the bundle that imports this module). Without it: readCsvFile.
-import { existsSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { basename, join } from 'node:path';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, type Worker, workerData } from 'node:worker_threads';
+import { moduleWorkerScript, type WorkerScript } from './moduleWorker';
 import { crc32 } from 'node:zlib';
 import type { Dataset } from './dataset';
 import { CancelledError, InputError } from './errors';
@@ -629,31 +628,9 @@ function transferList(r: PieceResult): ArrayBuffer[] {
 // ---------------------------------------------------------------------------------------------------
 // The worker side and how to start it.
 
-interface WorkerScript {
-  start(): Worker;
-}
-
-/**
- * How to start this module as a worker here: from TypeScript source (tsx, tests) through tsx's require
- * hook; compiled to one file per module (csvParallel.js itself); bundled (dist/csvParallel.js next to the
- * bundle). null when none applies: the caller parses in one thread.
- */
+/** How to start this module as a worker (null: parse in one thread). */
 function workerScript(): WorkerScript | null {
-  const self = __filename;
-  if (self.endsWith('.ts')) {
-    let hook: string;
-    try {
-      // Resolved at run time only (not a bundle dependency): tsx is a dev dependency.
-      hook = require.resolve(['tsx', 'cjs'].join('/'));
-    } catch {
-      return null;
-    }
-    const code = `require(${JSON.stringify(hook)}); require(${JSON.stringify(self)});`;
-    return { start: () => new Worker(code, { eval: true, workerData: { kind: JOB } }) };
-  }
-  const script = basename(self) === 'csvParallel.js' ? self : join(__dirname, 'csvParallel.js');
-  if (!existsSync(script)) return null;
-  return { start: () => new Worker(script, { workerData: { kind: JOB } }) };
+  return moduleWorkerScript(__filename, __dirname, 'csvParallel.js', JOB);
 }
 
 /**

@@ -4,9 +4,8 @@
 // (≈ 200 MB/s a core here; the write and fsync of 62 MB take ≈ 0.1 s), so two formatters nearly halve it.
 // Below PARALLEL_WRITE_MIN_BYTES of (estimated) text the worker's start (≈ 0.1 s in a fresh process)
 // does not pay: a 400×8000 reconstruction at a decimal step (21 MB) took 0.65 s either way.
-import { existsSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, type Worker, workerData } from 'node:worker_threads';
+import { moduleWorkerScript, type WorkerScript } from './moduleWorker';
 import { openAtomicOutput } from './atomicWrite';
 import { checkCsvData, generateCsv, writeCsvFile, type CsvData } from './csvWrite';
 import { CancelledError } from './errors';
@@ -175,30 +174,9 @@ function concat(chunks: Uint8Array[]): Uint8Array {
   return out;
 }
 
-interface WorkerScript {
-  start(): Worker;
-}
-
-/**
- * How to start this module as a worker: from TypeScript source (tsx, tests) through tsx's require hook;
- * bundled (dist/csvWriteParallel.js next to the bundle). null: format in one thread.
- */
+/** How to start this module as a worker (null: format in one thread). */
 function workerScript(): WorkerScript | null {
-  const self = __filename;
-  if (self.endsWith('.ts')) {
-    let hook: string;
-    try {
-      // Resolved at run time only (not a bundle dependency): tsx is a dev dependency.
-      hook = require.resolve(['tsx', 'cjs'].join('/'));
-    } catch {
-      return null;
-    }
-    const code = `require(${JSON.stringify(hook)}); require(${JSON.stringify(self)});`;
-    return { start: () => new Worker(code, { eval: true, workerData: { kind: JOB } }) };
-  }
-  const script = basename(self) === 'csvWriteParallel.js' ? self : join(__dirname, 'csvWriteParallel.js');
-  if (!existsSync(script)) return null;
-  return { start: () => new Worker(script, { workerData: { kind: JOB } }) };
+  return moduleWorkerScript(__filename, __dirname, 'csvWriteParallel.js', JOB);
 }
 
 /** One idle worker kept for the next file (unref'd: it never keeps the process alive), ended after IDLE_MS. */
