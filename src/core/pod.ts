@@ -224,6 +224,39 @@ function densePod(series: Float64Array[], mean: Float64Array, scale: number, opt
   };
 }
 
+/**
+ * a_k(t_j) = Σ_i U_ik (x_ij − mean_i), i ascending (the same sums as a per-sample loop). One definition for
+ * the coder and the streaming fit: the stored basis's precision depends on max |a_k|, so both must agree.
+ */
+export function projectOnModes(series: readonly Float64Array[], mean: Float64Array, modes: Float64Array, r: number, m: number): Float64Array[] {
+  const n = series.length;
+  const out = Array.from({ length: r }, () => new Float64Array(m));
+  for (let i = 0; i < n; i++) {
+    const x = series[i];
+    const mu = mean[i];
+    if (r === 3) {
+      // the three sums in one sweep, each term as below (measured: 400×8000 30 → 19 ms)
+      const u0 = modes[i];
+      const u1 = modes[n + i];
+      const u2 = modes[2 * n + i];
+      const [a0, a1, a2] = out;
+      for (let j = 0; j < m; j++) {
+        const d = x[j] - mu;
+        a0[j] += u0 * d;
+        a1[j] += u1 * d;
+        a2[j] += u2 * d;
+      }
+      continue;
+    }
+    for (let k = 0; k < r; k++) {
+      const u = modes[k * n + i];
+      const a = out[k];
+      for (let j = 0; j < m; j++) a[j] += u * (x[j] - mu);
+    }
+  }
+  return out;
+}
+
 /** Steps per tile of the dense route's centred data: gramMatrix's own tile, so the sums are the same. */
 const DENSE_TILE = 2048;
 
@@ -246,11 +279,11 @@ const RESIDUAL_FLOOR = 1e-9;
 /** k columns (vectors) of one length. */
 export type Block = Float64Array[];
 
-function newBlock(k: number, len: number): Block {
+export function newBlock(k: number, len: number): Block {
   return Array.from({ length: k }, () => new Float64Array(len));
 }
 
-function randomBlock(k: number, len: number, rand: () => number): Block {
+export function randomBlock(k: number, len: number, rand: () => number): Block {
   const b = newBlock(k, len);
   for (const col of b) for (let i = 0; i < len; i++) col[i] = rand() - 0.5;
   return b;

@@ -7,6 +7,7 @@ import { CancelledError } from '../errors';
 import { chooseLibrary, fitWeakSystem, monomialScale, type IdentifyOptions } from '../identify';
 import { evaluateLibrary } from '../library';
 import type { IdentifiedSystem, PodBasis } from '../model';
+import { projectOnModes } from '../pod';
 import { noProgress, type ProgressSink } from '../progress';
 import { chooseTestFunctions } from '../testFunctions';
 import { WeakFormAccumulator, type WeakSystem } from '../weakForm';
@@ -41,7 +42,6 @@ export async function identifyStreaming(
   const prefixLen = Math.min(m, PREFIX_STEPS);
   const prefix = Array.from({ length: r }, () => new Float64Array(prefixLen));
   const amax = new Float64Array(r);
-  const block = Array.from({ length: r }, () => new Float64Array(src.blockLength));
   let acc: WeakFormAccumulator | null = null;
   let tfChosen: ReturnType<typeof chooseTestFunctions> | null = null;
   const evaluate = (s: Float64Array[], len: number) => evaluateLibrary(terms, s, len);
@@ -56,9 +56,8 @@ export async function identifyStreaming(
   await src.forEachBlock((j0, rows) => {
     if (signal?.aborted) throw new CancelledError();
     const len = rows[0].length;
-    const states = block.map((b) => b.subarray(0, len));
-    if (pod) projectBlock(rows, pod, states);
-    else rows.forEach((x, i) => states[i].set(x));
+    // the variables themselves (no POD) are only read here: views will do
+    const states = pod ? projectOnModes(rows, pod.mean, pod.modes, r, len) : rows.slice();
     for (let k = 0; k < r; k++) {
       const a = states[k];
       let mx = amax[k];
@@ -91,19 +90,4 @@ export async function identifyStreaming(
   const system = fitWeakSystem(weak, { ...lib, stateNames }, scales, tf, pod, opts.threshold);
   progress({ phase: 'identify', fraction: 1 });
   return { system, amax };
-}
-
-/** a_k = Σ_i U_ik (x_i − mean_i) over one block, i ascending (the encoder's `project` sums the same way). */
-function projectBlock(rows: readonly Float64Array[], pod: PodBasis, out: Float64Array[]): void {
-  const n = rows.length;
-  for (const a of out) a.fill(0);
-  for (let i = 0; i < n; i++) {
-    const x = rows[i];
-    const mu = pod.mean[i];
-    for (let k = 0; k < out.length; k++) {
-      const u = pod.modes[k * n + i];
-      const a = out[k];
-      for (let j = 0; j < x.length; j++) a[j] += u * (x[j] - mu);
-    }
-  }
 }

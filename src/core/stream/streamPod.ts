@@ -54,7 +54,9 @@ import {
   dot2x4,
   fixSigns,
   mulberry32,
+  newBlock,
   orthonormalize,
+  randomBlock,
   symmetricEigen,
   type Block,
   type PodOptions,
@@ -494,7 +496,7 @@ async function sketchRoute(ctx: PassContext, opts: PodOptions): Promise<Streamin
     }
     // Widen: the Ritz vectors so far, then random directions; the next pass starts from A of these.
     const newK = Math.min(n, needed + extra);
-    Q = U.concat(newBlockRandom(Math.max(0, newK - k), n, rand)).slice(0, newK);
+    Q = U.concat(randomBlock(Math.max(0, newK - k), n, rand)).slice(0, newK);
     orthonormalize(Q, rand);
     k = newK;
     needed = Math.min(needed, k);
@@ -564,16 +566,6 @@ function pairConverged(u: Float64Array, au: Float64Array, theta: Float64Array, c
   if (!prevDelta) return false;
   const dp = prevDelta[c];
   return d > 0 && dp > d && (d * d) / (dp - d) <= VALUE_TOL * th;
-}
-
-function newBlock(k: number, len: number): Block {
-  return Array.from({ length: k }, () => new Float64Array(len));
-}
-
-function newBlockRandom(k: number, len: number, rand: () => number): Block {
-  const b = newBlock(k, len);
-  for (const col of b) for (let i = 0; i < len; i++) col[i] = rand() - 0.5;
-  return b;
 }
 
 /** Z_c[t] = Σ_i Q_c[i]·D_i[t] for t < len: four rows × two columns per sweep. */
