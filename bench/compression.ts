@@ -10,7 +10,7 @@ import { decodeWsindy } from '../src/core/codec/decode';
 import { encodeWsindy } from '../src/core/codec/encode';
 import { brotli } from '../src/core/codec/floatPack';
 import type { Dataset } from '../src/core/dataset';
-import { identify } from '../src/core/identify';
+import { identify } from '../src/core/sindy/identify';
 import {
   addNoise,
   duffing,

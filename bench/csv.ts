@@ -6,7 +6,7 @@
 // Seed layout (one line per variable, no header) added with the rows fast path: parse 400×8000 seed
 // 119/122 → 254/255/261 MB/s, 256×4000 seed 107/109 → 236/238/248 (3 bench runs each, load 2.0–2.6; tidy
 // unchanged within noise at ≈ 245, 3×10000 tidy 102/105 → 164–194 from the warm-up of the fast loops).
-// Parallel reader (csvParallel.ts, forced on here at every size; worker pooled, so warm like this thread):
+// Parallel reader (csv/readParallel.ts, forced on here at every size; worker pooled, so warm like this thread):
 // quiet machine, 2 bench runs, 400×8000 tidy 253/247 → 427/408 MB/s, seed 262/259 → 454/460; with the
 // source CRC (onBytes + zlib.crc32 vs onCrc32) tidy 243/224 → 392/381, seed 246/241 → 438/423. Cold (a
 // fresh process) it only pays from ≈ 90 MB: see PARALLEL_MIN_BYTES.
@@ -14,10 +14,10 @@ import { existsSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSyn
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { readCsvFile } from '../src/core/csvRead';
-import { PARALLEL_MIN_BYTES, readCsvFileParallel } from '../src/core/csvParallel';
-import { writeCsvFile } from '../src/core/csvWrite';
-import { estimatedCsvBytes, PARALLEL_WRITE_MIN_BYTES, writeCsvFileParallel } from '../src/core/csvWriteParallel';
+import { readCsvFile } from '../src/core/csv/read';
+import { PARALLEL_MIN_BYTES, readCsvFileParallel } from '../src/core/csv/readParallel';
+import { writeCsvFile } from '../src/core/csv/write';
+import { estimatedCsvBytes, PARALLEL_WRITE_MIN_BYTES, writeCsvFileParallel } from '../src/core/csv/writeParallel';
 
 export interface Row {
   file: string;

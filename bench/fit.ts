@@ -1,8 +1,8 @@
 // Fit and reconstruction times of the identification on the known systems (a benchmark, not a test).
 // Run: node --import tsx bench/fit.ts
 
-import { identify, type IdentifyOptions } from '../src/core/identify';
-import { simulateModel } from '../src/core/simulate';
+import { identify, type IdentifyOptions } from '../src/core/sindy/identify';
+import { simulateModel } from '../src/core/sindy/simulate';
 import { allSystems, sampleSystem, uniformTime } from '../test/support/systems';
 
 export interface Row {

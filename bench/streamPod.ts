@@ -6,7 +6,7 @@
 // rank 4 at energy 0.999999) or 1e-3 (noisy: the energy rule runs into the noise, rank = maxRank 64).
 
 import type { Dataset } from '../src/core/dataset';
-import { computePod, type PodOptions } from '../src/core/pod';
+import { computePod, type PodOptions } from '../src/core/numerics/pod';
 import { memoryBlockSource } from '../src/core/stream/blocks';
 import { STREAM_GRAM_MAX_N, streamingPod } from '../src/core/stream/streamPod';
 import { addNoise, lowRankField } from '../test/support/systems';

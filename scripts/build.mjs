@@ -10,10 +10,10 @@ const builds = [
   { ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { ...node, entryPoints: ['src/worker/worker.ts'], outfile: 'dist/worker.js' },
   { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
-  // The parallel CSV parser's worker (src/core/csvParallel.ts starts dist/csvParallel.js next to the bundle).
-  { ...node, entryPoints: ['src/core/csvParallel.ts'], outfile: 'dist/csvParallel.js' },
-  // The parallel CSV writer's worker (src/core/csvWriteParallel.ts starts dist/csvWriteParallel.js).
-  { ...node, entryPoints: ['src/core/csvWriteParallel.ts'], outfile: 'dist/csvWriteParallel.js' },
+  // The parallel CSV parser's worker (src/core/csv/readParallel.ts starts dist/csvParallel.js next to the bundle).
+  { ...node, entryPoints: ['src/core/csv/readParallel.ts'], outfile: 'dist/csvParallel.js' },
+  // The parallel CSV writer's worker (src/core/csv/writeParallel.ts starts dist/csvWriteParallel.js).
+  { ...node, entryPoints: ['src/core/csv/writeParallel.ts'], outfile: 'dist/csvWriteParallel.js' },
 ];
 if (existsSync('webview/main.ts')) {
   builds.push({ ...common, platform: 'browser', target: 'es2022', format: 'iife', entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js' });

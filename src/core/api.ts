@@ -6,18 +6,18 @@ import { basename } from 'node:path';
 import { useStreaming, type CompressOptions, type CompressSummary, type ReconstructSummary } from './options';
 import { noProgress, phaseTimer, type ProgressSink } from './progress';
 import { CancelledError } from './errors';
-import { readCsvFileParallel } from './csvParallel';
-import { writeCsvFileParallel } from './csvWriteParallel';
-import { writeFileAtomic } from './atomicWrite';
-import { identify, identifyOptionsOf } from './identify';
+import { readCsvFileParallel } from './csv/readParallel';
+import { writeCsvFileParallel } from './csv/writeParallel';
+import { writeFileAtomic } from './platform/atomicWrite';
+import { identify, identifyOptionsOf } from './sindy/identify';
 import { encodeWsindy, type EncodeResult } from './codec/encode';
 import type { IdentifiedSystem } from './model';
 import { stageCsvFile } from './stream/stagedCsv';
 import { compressBlocks } from './stream/streamCompress';
 import { reconstructSegmented } from './stream/streamReconstruct';
 import { decodeWsindy, readWsindyHeader } from './codec/decode';
-import { equationsJson, equationsText } from './equations';
-import { modelFromHeader } from './modelFromHeader';
+import { equationsJson, equationsText } from './sindy/equations';
+import { modelFromHeader } from './codec/header';
 
 function checkAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw new CancelledError();

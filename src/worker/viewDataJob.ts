@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import type { ModelViewData } from '../protocol/webview';
 import type { ProgressSink } from '../core/progress';
-import { buildModelViewData } from '../core/viewData';
+import { buildModelViewData } from '../core/view/viewData';
 
 export async function runViewData(modelPath: string, maxPoints: number, progress?: ProgressSink): Promise<ModelViewData> {
   const bytes = new Uint8Array(await readFile(modelPath));

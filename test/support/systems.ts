@@ -1,7 +1,7 @@
 // Known dynamical systems for tests and benchmarks: right-hand sides, true term coefficients (named
 // by the library's naming rule), sampled with the project's integrator at tight tolerance.
 
-import { integrateDopri5, type OdeRhs } from '../../src/core/ode';
+import { integrateDopri5, type OdeRhs } from '../../src/core/numerics/ode';
 
 export interface KnownSystem {
   name: string;

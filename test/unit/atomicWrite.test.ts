@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { openAtomicOutput, tempPathFor, writeFileAtomic } from '../../src/core/atomicWrite';
+import { openAtomicOutput, tempPathFor, writeFileAtomic } from '../../src/core/platform/atomicWrite';
 
 function withDir(fn: (dir: string) => Promise<void>): () => Promise<void> {
   return async () => {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { readCsvFile, parseCsvBuffer, MIN_TIME_STEPS } from '../../src/core/csvRead';
+import { readCsvFile, parseCsvBuffer, MIN_TIME_STEPS } from '../../src/core/csv/read';
 import { InputError } from '../../src/core/errors';
 
 const dir = join(__dirname, '..', 'fixtures', 'bad');

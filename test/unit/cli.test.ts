@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseCsvBuffer } from '../../src/core/csvRead';
+import { parseCsvBuffer } from '../../src/core/csv/read';
 import { readFileSync } from 'node:fs';
 
 const CLI = ['--import', 'tsx', 'src/cli/main.ts'];

@@ -5,13 +5,13 @@ import { decodeWsindy, readWsindyHeader } from '../../src/core/codec/decode';
 import { encodeWsindy, type EncodeInput } from '../../src/core/codec/encode';
 import { decodeIntRows, encodeIntRows } from '../../src/core/codec/entropy';
 import { makeRhs } from '../../src/core/codec/predictor';
-import { exponentOfStep, printedValue } from '../../src/core/codec/outputStep';
+import { exponentOfStep, printedValue } from '../../src/core/csv/outputStep';
 import { ByteReader, ByteWriter } from '../../src/core/codec/bytes';
 import { readTimeGrid, writeTimeGrid } from '../../src/core/codec/timeGrid';
 import { crc32, crc32Tables } from '../../src/core/codec/crc32';
 import type { Dataset } from '../../src/core/dataset';
 import type { IdentifiedSystem, LibraryTerm, PodBasis } from '../../src/core/model';
-import { identify } from '../../src/core/identify';
+import { identify } from '../../src/core/sindy/identify';
 import { jitteredTime, lorenz, mulberry32, sampleSystem, uniformTime } from '../support/systems';
 
 /** Library of degree ≤ 2 in r coordinates with a constant, in a fixed order. */

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { formatNumber, parseDecimalString, writeNumber } from '../../src/core/numberText';
+import { formatNumber, parseDecimalString, writeNumber } from '../../src/core/csv/numberText';
 
 const same = (text: string): void => {
   const a = parseDecimalString(text);

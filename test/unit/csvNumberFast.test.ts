@@ -4,8 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { parseCsvBuffer } from '../../src/core/csvRead';
-import { formatNumber, parseDecimalString, writeNumber, writeNumberScribble } from '../../src/core/numberText';
+import { parseCsvBuffer } from '../../src/core/csv/read';
+import { formatNumber, parseDecimalString, writeNumber, writeNumberScribble } from '../../src/core/csv/numberText';
 
 const digit = fc.constantFrom('0', '1', '2', '3', '4', '5', '6', '7', '8', '9');
 const digits = (min: number, max: number): fc.Arbitrary<string> => fc.string({ unit: digit, minLength: min, maxLength: max });

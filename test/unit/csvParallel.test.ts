@@ -7,8 +7,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { crc32 } from 'node:zlib';
-import { readCsvFile } from '../../src/core/csvRead';
-import { crc32Combine, csvParallelStats, readCsvFileParallel, type ParallelCsvOptions } from '../../src/core/csvParallel';
+import { readCsvFile } from '../../src/core/csv/read';
+import { crc32Combine, csvParallelStats, readCsvFileParallel, type ParallelCsvOptions } from '../../src/core/csv/readParallel';
 import type { Dataset } from '../../src/core/dataset';
 import { CancelledError } from '../../src/core/errors';
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { parseCsvBuffer, readCsvFile } from '../../src/core/csvRead';
+import { parseCsvBuffer, readCsvFile } from '../../src/core/csv/read';
 import { CancelledError, InputError, OptionError } from '../../src/core/errors';
 import type { ProgressEvent } from '../../src/core/progress';
 

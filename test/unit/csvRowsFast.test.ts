@@ -1,4 +1,4 @@
-// Property tests for the rows-layout (seed) fast path, fastRow in csvRead.ts: every cell is bit-identical to
+// Property tests for the rows-layout (seed) fast path, fastRow in src/core/csv/read.ts: every cell is bit-identical to
 // Number(text); any chunk size gives the same dataset as parsing in memory; and on inputs with unusual
 // cells (spaces, quotes, empty or bad cells, ragged rows, trailing delimiters, stray CRs) the result or the
 // error message is exactly the one of the general per-cell path (fast paths switched off).
@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { csvFastPaths, parseCsvBuffer, readCsvFile, type ReadCsvOptions } from '../../src/core/csvRead';
+import { csvFastPaths, parseCsvBuffer, readCsvFile, type ReadCsvOptions } from '../../src/core/csv/read';
 import type { Dataset } from '../../src/core/dataset';
 
 const digit = fc.constantFrom('0', '1', '2', '3', '4', '5', '6', '7', '8', '9');

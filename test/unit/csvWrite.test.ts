@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { parseCsvBuffer, readCsvFile } from '../../src/core/csvRead';
-import { formatCsv, quoteCell, writeCsvFile } from '../../src/core/csvWrite';
+import { parseCsvBuffer, readCsvFile } from '../../src/core/csv/read';
+import { formatCsv, quoteCell, writeCsvFile } from '../../src/core/csv/write';
 import { CancelledError, NumericalError } from '../../src/core/errors';
 import type { Dataset } from '../../src/core/dataset';
 

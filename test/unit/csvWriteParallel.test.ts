@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { writeCsvFile, type CsvData } from '../../src/core/csvWrite';
-import { writeCsvFileParallel } from '../../src/core/csvWriteParallel';
+import { writeCsvFile, type CsvData } from '../../src/core/csv/write';
+import { writeCsvFileParallel } from '../../src/core/csv/writeParallel';
 import { CancelledError, NumericalError } from '../../src/core/errors';
 import { mulberry32 } from '../support/systems';
 

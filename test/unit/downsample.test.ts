@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { lttb, lttbIndices, mergeIndices, strideIndices } from '../../src/core/downsample';
+import { lttb, lttbIndices, mergeIndices, strideIndices } from '../../src/core/view/downsample';
 
 function range(n: number): Float64Array {
   return Float64Array.from({ length: n }, (_, i) => i);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { equationsJson, equationsLatex, equationsPython, equationsText, formatCoefficient } from '../../src/core/equations';
-import { buildLibrary } from '../../src/core/library';
+import { equationsJson, equationsLatex, equationsPython, equationsText, formatCoefficient } from '../../src/core/sindy/equations';
+import { buildLibrary } from '../../src/core/sindy/library';
 import type { LibrarySpec, SparseModel } from '../../src/core/model';
 import katex from 'katex';
 

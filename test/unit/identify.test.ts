@@ -4,9 +4,9 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { identify, type IdentifyOptions } from '../../src/core/identify';
+import { identify, type IdentifyOptions } from '../../src/core/sindy/identify';
 import { assertTrueModel } from '../support/assertModel';
-import { liftFromPod, simulateModel } from '../../src/core/simulate';
+import { liftFromPod, simulateModel } from '../../src/core/sindy/simulate';
 import {
   addNoise,
   duffing,

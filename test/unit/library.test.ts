@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildLibrary, compileRhs, evaluateLibrary, termDegree, termName } from '../../src/core/library';
+import { buildLibrary, compileRhs, evaluateLibrary, termDegree, termName } from '../../src/core/sindy/library';
 import type { LibrarySpec, SparseModel } from '../../src/core/model';
 import { allSystems, mulberry32, sampleSystem, uniformTime } from '../support/systems';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { integrateDopri5 } from '../../src/core/ode';
+import { integrateDopri5 } from '../../src/core/numerics/ode';
 import { NumericalError } from '../../src/core/errors';
 import { jitteredTime, lorenz, uniformTime } from '../support/systems';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { computePod, gramMatrix } from '../../src/core/pod';
-import { liftFromPod } from '../../src/core/simulate';
+import { computePod, gramMatrix } from '../../src/core/numerics/pod';
+import { liftFromPod } from '../../src/core/sindy/simulate';
 import { lowRankField, mulberry32 } from '../support/systems';
 
 function relError(a: Float64Array[], b: Float64Array[]): number {

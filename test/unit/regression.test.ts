@@ -2,8 +2,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { householder, reduceProblem, solveSubset, sparseRegression, stlsq } from '../../src/core/regression';
-import type { WeakSystem } from '../../src/core/weakForm';
+import { householder, reduceProblem, solveSubset, sparseRegression, stlsq } from '../../src/core/sindy/regression';
+import type { WeakSystem } from '../../src/core/sindy/weakForm';
 import { gaussian, mulberry32 } from '../support/systems';
 
 /** K × J random G with very different column scales, b = G Ξ (+ noise). */

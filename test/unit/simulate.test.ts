@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildLibrary } from '../../src/core/library';
+import { buildLibrary } from '../../src/core/sindy/library';
 import type { LibrarySpec, PodBasis, SparseModel } from '../../src/core/model';
 import { NumericalError } from '../../src/core/errors';
-import { liftFromPod, projectOnPod, simulateModel } from '../../src/core/simulate';
+import { liftFromPod, projectOnPod, simulateModel } from '../../src/core/sindy/simulate';
 import { jitteredTime, mulberry32, uniformTime } from '../support/systems';
 
 function model(stateNames: string[], degree: number, equations: Record<string, Record<string, number>>): SparseModel {

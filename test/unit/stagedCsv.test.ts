@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { readCsvFile, scanCsvFile, type CsvSink, type ReadCsvOptions } from '../../src/core/csvRead';
+import { readCsvFile, scanCsvFile, type CsvSink, type ReadCsvOptions } from '../../src/core/csv/read';
 import type { Dataset } from '../../src/core/dataset';
 import { CancelledError, InputError, OptionError } from '../../src/core/errors';
 import type { ProgressEvent } from '../../src/core/progress';

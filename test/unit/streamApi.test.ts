@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compressFile, reconstructFile } from '../../src/core/api';
 import { readWsindyHeader } from '../../src/core/codec/decode';
-import { readCsvFile } from '../../src/core/csvRead';
+import { readCsvFile } from '../../src/core/csv/read';
 import { CancelledError } from '../../src/core/errors';
 import { DEFAULT_COMPRESS_OPTIONS, useStreaming, type CompressOptions } from '../../src/core/options';
 

@@ -7,8 +7,8 @@ import { decodeWsindy, decodeWsindySegments, readWsindyHeader } from '../../src/
 import { readBasis } from '../../src/core/codec/basis';
 import { readContainer, sectionReader } from '../../src/core/codec/container';
 import { FormatError } from '../../src/core/errors';
-import { modelFromHeader } from '../../src/core/modelFromHeader';
-import { buildModelViewData, buildViewDataFrom } from '../../src/core/viewData';
+import { modelFromHeader } from '../../src/core/codec/header';
+import { buildModelViewData, buildViewDataFrom } from '../../src/core/view/viewData';
 import type { Dataset } from '../../src/core/dataset';
 import { DEFAULT_COMPRESS_OPTIONS, type CompressOptions } from '../../src/core/options';
 import { memoryBlockSource } from '../../src/core/stream/blocks';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Dataset } from '../../src/core/dataset';
 import { CancelledError } from '../../src/core/errors';
-import { computePod, type PodOptions } from '../../src/core/pod';
+import { computePod, type PodOptions } from '../../src/core/numerics/pod';
 import { memoryBlockSource } from '../../src/core/stream/blocks';
 import { STREAM_GRAM_MAX_N, streamingPod, type StreamingPodResult } from '../../src/core/stream/streamPod';
 import { addNoise, lowRankField, mulberry32 } from '../support/systems';

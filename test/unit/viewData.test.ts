@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { buildModelInfo, buildModelViewData, buildViewDataFrom, type ViewSource } from '../../src/core/viewData';
+import { buildModelInfo, buildModelViewData, buildViewDataFrom, type ViewSource } from '../../src/core/view/viewData';
 import { readWsindyHeader } from '../../src/core/codec/decode';
 import { FormatError } from '../../src/core/errors';
 import { compressSample } from '../webview/fixtures';

@@ -10,8 +10,8 @@ import {
   makeTestFunctions,
   supportFromCorner,
   testFunctionOnGrid,
-} from '../../src/core/testFunctions';
-import { buildWeakSystem, WeakFormAccumulator } from '../../src/core/weakForm';
+} from '../../src/core/sindy/testFunctions';
+import { buildWeakSystem, WeakFormAccumulator } from '../../src/core/sindy/weakForm';
 import { jitteredTime, uniformTime } from '../support/systems';
 
 test('bumpIntegral matches the closed form ∫(1−v²)^p = 2^{2p+1}(p!)²/(2p+1)!', () => {

@@ -6,11 +6,11 @@ import { readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { ModelInfo, ModelViewData } from '../../src/protocol/webview';
 import { serializeError } from '../../src/core/errors';
-import { readCsvFile } from '../../src/core/csvRead';
-import { identify } from '../../src/core/identify';
+import { readCsvFile } from '../../src/core/csv/read';
+import { identify } from '../../src/core/sindy/identify';
 import { encodeWsindy } from '../../src/core/codec/encode';
 import { readWsindyHeader } from '../../src/core/codec/decode';
-import { buildModelInfo, buildModelViewData } from '../../src/core/viewData';
+import { buildModelInfo, buildModelViewData } from '../../src/core/view/viewData';
 import { handmadeLorenz, handmadePod } from './handmade';
 
 export interface ViewFixture {

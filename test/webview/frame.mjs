@@ -1,6 +1,6 @@
 // Helpers for tests that drive a real VS Code (code-server) and need to read the model view inside its
 // webview frame. Webviews are <iframe class="webview"> → inner iframe#active-frame; poll all frames.
-//   import { findModelViewFrame, readModelView } from '../webview/frame.mjs';
+//   import { findModelViewFrame, readModelView } from './frame.mjs';
 //   const frame = await findModelViewFrame(page);            // equations or the error page
 //   const view = await readModelView(frame, { plots: true }); // waits for the plots too
 

@@ -1,8 +1,8 @@
 // Hand-made model view messages (no codec needed): a simulated Lorenz system with a slightly wrong
 // model, and a 12-variable lift of it with a POD spectrum. Used until/unless the engine is available.
 import type { ModelInfo, ModelViewData } from '../../src/protocol/webview';
-import { buildViewDataFrom, type ViewSource } from '../../src/core/viewData';
-import { integrateDopri5 } from '../../src/core/ode';
+import { buildViewDataFrom, type ViewSource } from '../../src/core/view/viewData';
+import { integrateDopri5 } from '../../src/core/numerics/ode';
 
 function lorenz(sigma: number, rho: number, beta: number) {
   return (_t: number, y: Float64Array, d: Float64Array): void => {

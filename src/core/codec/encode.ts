@@ -1,3 +1,5 @@
+// codec/ owns the .wsindy format: container, header, predictor, windows, residual and entropy coding.
+// It may import numerics/, csv/outputStep and the shared core types; never sindy/, stream/ or api.
 // Encoder: the identified model is the predictor, the windows restart it from stored anchors, the
 // residual is quantised to the bound and entropy coded. Several window schedules are tried and the
 // smallest file wins; the final prediction is computed by the same `predictAll` the decoder runs.
@@ -13,8 +15,8 @@ import { crc32 } from './crc32';
 import { IntRowEncoder, MAX_INT } from './entropy';
 import { storeCoefficients, writeHeaderJson, writeModel, type HeaderJson } from './header';
 import { anchorFrom, BLOWUP, lift, makeRhs, predictAll, predictRow, Rk4, type PredictorSetup, type StoredBasis, type StoredModel, type Window } from './predictor';
-import { outputExponent, outputSlack, pow10 } from './outputStep';
-import { projectOnModes } from '../pod';
+import { outputExponent, outputSlack, pow10 } from '../csv/outputStep';
+import { projectOnModes } from '../numerics/pod';
 import { quantiseRow, residualSection, writeUnpredictable, type PrintCheck, type Unpredictable } from './residual';
 import { writeTimeGrid, type TimeSummary } from './timeGrid';
 import { writeWindows } from './windows';
@@ -832,7 +834,7 @@ export function encodeWsindy(input: EncodeInput, progress: ProgressSink = noProg
   let plan = planEncoding(planInput);
   let segments = codeAll(plan);
   if (segments.some((s) => !s.printStep)) {
-    // an exception that cannot be printed at the step (not expected: see outputStep.ts): full digits instead
+    // an exception that cannot be printed at the step (not expected: see csv/outputStep.ts): full digits instead
     plan = planEncoding({ ...planInput, outputStep: false });
     segments = codeAll(plan);
   }

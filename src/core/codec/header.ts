@@ -4,10 +4,10 @@
 import { FormatError } from '../errors';
 import type { CompressionMode } from '../options';
 import type { Delimiter, SourceFormat } from '../dataset';
-import type { FitDiagnostics, LibrarySpec, LibraryTerm } from '../model';
+import type { FitDiagnostics, LibrarySpec, LibraryTerm, SparseModel } from '../model';
 import { ByteReader, ByteWriter } from './bytes';
 import { brotli, unbrotli } from './floatPack';
-import { exponentOfStep } from './outputStep';
+import { exponentOfStep } from '../csv/outputStep';
 import type { StoredModel } from './predictor';
 import type { TimeSummary } from './timeGrid';
 
@@ -333,4 +333,9 @@ export function readModel(outer: ByteReader): { model: StoredModel; substeps: nu
   }
   r.end();
   return { model: { r: rank, terms, coefficients }, substeps };
+}
+
+/** The SparseModel stored in a header (for the equations without decoding the heavy sections). */
+export function modelFromHeader(h: WsindyHeader): SparseModel {
+  return { stateNames: h.stateNames, library: h.library, terms: h.terms, termNames: h.termNames, coefficients: h.coefficients };
 }

@@ -1,7 +1,7 @@
 // The predictor both the encoder and the decoder run: ȧ = Θ(a)Ξ with the STORED coefficients,
 // integrated by classical fixed-step RK4 (S sub-steps per sample interval) window by window, then
 // lifted to x = mean + U a. The codec owns this integrator on purpose: its result is fully specified
-// by the file (no adaptive step control that a later change in ode.ts could alter), so a file written
+// by the file (no adaptive step control that a later change in numerics/ode.ts could alter), so a file written
 // today decodes to the same bits tomorrow; a CRC of the prediction is stored and checked anyway.
 import type { LibraryTerm } from '../model';
 

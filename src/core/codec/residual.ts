@@ -4,7 +4,7 @@
 import { ByteReader, ByteWriter } from './bytes';
 import { IntRowDecoder, MAX_INT, decodeIntRows, encodeIntRows } from './entropy';
 import { readFloatsLossless, writeFloatsLossless } from './floatPack';
-import { printedValue } from './outputStep';
+import { printedValue } from '../csv/outputStep';
 
 /**
  * MAX_INT as a module constant: an imported binding is a getter call per use under tsx's loader (measured with

@@ -24,7 +24,7 @@ import { unlinkSync } from 'node:fs';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { scanCsvFile, type CsvSink, type CsvSinkShape, type ReadCsvOptions, type StagedShape } from '../csvRead';
+import { scanCsvFile, type CsvSink, type CsvSinkShape, type ReadCsvOptions, type StagedShape } from '../csv/read';
 import { CancelledError } from '../errors';
 import type { ProgressSink } from '../progress';
 import type { BlockSource } from './blocks';

@@ -1,10 +1,12 @@
+// stream/ owns the streaming pipeline: staged CSV, block source, streaming POD, fit and coder, reconstruction.
+// It may import csv/, numerics/, sindy/, codec/, platform/ and the shared core types; never api.
 // The streaming compressor: POD, fit and coder as passes over time blocks, so memory does not grow with
 // the number of time steps (the data's n × m array is never in memory). Passes: the POD's (1 for small
 // n, a few for large n), one for the fit, one for the coder (two if an exception cannot be printed at
 // the decimal output step). Each block is coded as its own segment of the file (format v2); a source of
 // one block gives the same v1 file as the in-memory coder.
 import { NumericalError, OptionError } from '../errors';
-import { checkIdentifyOptions, checkTimeGrid, identifyOptionsOf, MAX_DIRECT_VARIABLES } from '../identify';
+import { checkIdentifyOptions, checkTimeGrid, identifyOptionsOf, MAX_DIRECT_VARIABLES } from '../sindy/identify';
 import type { IdentifiedSystem } from '../model';
 import type { CompressOptions } from '../options';
 import { noProgress, phaseTimer, type ProgressSink } from '../progress';
@@ -62,7 +64,7 @@ export async function compressBlocks(
   let segments = await codeSegments(src, plan, progress, signal);
   let passes = podResult.passes + 2;
   if (segments.some((s) => !s.printStep)) {
-    // an exception that cannot be printed at the step (not expected: see outputStep.ts): full digits instead
+    // an exception that cannot be printed at the step (not expected: see csv/outputStep.ts): full digits instead
     plan = planEncoding({ ...planInput, outputStep: false });
     segments = await codeSegments(src, plan, progress, signal);
     passes++;

@@ -4,13 +4,13 @@
 // needs a spectrum), their centres spread over the whole record. The sums are taken in the unscaled
 // states and rescaled after: monomials scale exactly, so this equals fitting the scaled states.
 import { CancelledError } from '../errors';
-import { chooseLibrary, fitWeakSystem, monomialScale, type IdentifyOptions } from '../identify';
-import { evaluateLibrary } from '../library';
+import { chooseLibrary, fitWeakSystem, monomialScale, type IdentifyOptions } from '../sindy/identify';
+import { evaluateLibrary } from '../sindy/library';
 import type { IdentifiedSystem, PodBasis } from '../model';
-import { projectOnModes } from '../pod';
+import { projectOnModes } from '../numerics/pod';
 import { noProgress, type ProgressSink } from '../progress';
-import { chooseTestFunctions } from '../testFunctions';
-import { WeakFormAccumulator, type WeakSystem } from '../weakForm';
+import { chooseTestFunctions } from '../sindy/testFunctions';
+import { WeakFormAccumulator, type WeakSystem } from '../sindy/weakForm';
 import type { BlockSource } from './blocks';
 
 /** Steps whose states are kept to choose the test-function support (r × this many doubles). */

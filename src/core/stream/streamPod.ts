@@ -61,7 +61,7 @@ import {
   type Block,
   type PodOptions,
   type RankChoice,
-} from '../pod';
+} from '../numerics/pod';
 import type { ProgressSink } from '../progress';
 import type { BlockSource } from './blocks';
 
@@ -356,7 +356,7 @@ function result(fp: FirstPass, passes: number, modes: Float64Array, lambdas: Flo
 
 /**
  * G += D Dᵀ over the first len columns of the rows D (lower triangle only), 2 × 2 row blocks so each
- * loaded value feeds two products (as pod.ts's gramMatrix).
+ * loaded value feeds two products (as numerics/pod.ts's gramMatrix).
  */
 function gramAccumulate(D: Block, len: number, G: Float64Array, zero: Float64Array): void {
   const N = D.length;

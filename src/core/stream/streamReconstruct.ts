@@ -6,9 +6,9 @@ import { open, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openAtomicOutput } from '../atomicWrite';
+import { openAtomicOutput } from '../platform/atomicWrite';
 import { decodeWsindySegments, readWsindyHeader } from '../codec/decode';
-import { generateCsv, type CsvData } from '../csvWrite';
+import { generateCsv, type CsvData } from '../csv/write';
 import { CancelledError } from '../errors';
 import { noProgress, type ProgressSink } from '../progress';
 

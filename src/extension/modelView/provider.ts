@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { HostToWebview, ModelInfo, ModelViewData, WebviewToHost } from '../../protocol/webview';
 import { readWsindyHeader } from '../../core/codec/decode';
 import { serializeError } from '../../core/errors';
-import { buildModelInfo } from '../../core/viewData';
+import { buildModelInfo } from '../../core/view/viewData';
 import { makeNonce, modelViewHtml } from './html';
 import { parseWebviewMessage, plotBytes } from './messages';
 

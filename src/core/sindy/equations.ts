@@ -1,7 +1,7 @@
 // The identified equations as people and programs read them: LaTeX, plain text, Python, JSON.
 // Terms in library order, zero terms omitted, coefficients at a given number of significant digits.
 
-import type { LibraryTerm, SparseModel } from './model';
+import type { LibraryTerm, SparseModel } from '../model';
 
 export interface EquationJson {
   lhs: string;

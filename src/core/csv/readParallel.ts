@@ -17,12 +17,12 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, type Worker, workerData } from 'node:worker_threads';
-import { moduleWorkerScript, type WorkerScript } from './moduleWorker';
+import { moduleWorkerScript, type WorkerScript } from '../platform/moduleWorker';
 import { crc32 } from 'node:zlib';
-import type { Dataset } from './dataset';
-import { CancelledError, InputError } from './errors';
-import type { ProgressSink } from './progress';
-import { CHUNK, CsvEngine, DETECT_BYTES, readCsvFile, timeOrderReason, type CsvEngineState, type CsvParsed, type ReadCsvOptions } from './csvRead';
+import type { Dataset } from '../dataset';
+import { CancelledError, InputError } from '../errors';
+import type { ProgressSink } from '../progress';
+import { CHUNK, CsvEngine, DETECT_BYTES, readCsvFile, timeOrderReason, type CsvEngineState, type CsvParsed, type ReadCsvOptions } from './read';
 
 /**
  * Default size from which readCsvFileParallel parses in parallel (smaller: readCsvFile). Measured on this

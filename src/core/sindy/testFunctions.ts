@@ -1,7 +1,7 @@
 // Test functions φ_k(t) = (1 − v²)^p, v = (t − c_k)/H, for the weak form, and the data-driven choice
 // of their support H, exponent p and number (Messenger & Bortz's spectral "corner point" rule).
 
-import type { TestFunctionSpec } from './model';
+import type { TestFunctionSpec } from '../model';
 
 /** User overrides; anything left undefined is chosen from the data. */
 export interface TestFunctionOptions {

@@ -1,11 +1,11 @@
 // CSV writer: the layout, delimiter, line ending and header of the source, numbers that round-trip exactly,
 // written in chunks through an atomic output (never a partial file).
-import type { SourceFormat } from './dataset';
-import { CancelledError, NumericalError } from './errors';
-import type { ProgressSink } from './progress';
-import { openAtomicOutput } from './atomicWrite';
+import type { SourceFormat } from '../dataset';
+import { CancelledError, NumericalError } from '../errors';
+import type { ProgressSink } from '../progress';
+import { openAtomicOutput } from '../platform/atomicWrite';
 import { writeNumberScribble } from './numberText';
-import { exponentOfStep, POW10_EXACT } from './codec/outputStep';
+import { exponentOfStep, POW10_EXACT } from './outputStep';
 
 // Local alias: an imported binding is read through a module getter on every call once transpiled.
 const writeNum = writeNumberScribble;

@@ -1,3 +1,5 @@
+// numerics/ owns the numerical kernels that know nothing of files or fits: POD (truncated SVD) and ODE integration.
+// It may import ml-matrix and the shared core types (model, errors) only.
 // Proper orthogonal decomposition: truncated SVD of the centred n × m data, rank by energy or fixed.
 // Two eigensolvers for the leading eigenpairs of Xc Xcᵀ (Xc = centred, scaled data):
 // - iterative (large data): block subspace iteration with Rayleigh–Ritz straight on X — no centred copy,
@@ -7,7 +9,7 @@
 // Both use the same rank rule, so exactly low-rank data yields its true rank either way.
 
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
-import type { PodBasis } from './model';
+import type { PodBasis } from '../model';
 
 export interface PodOptions {
   /** Fixed rank, or 'auto' to pick the smallest rank whose captured energy reaches `energy`. */

@@ -16,7 +16,7 @@
 // - Time column (columns layout): `opts.timeColumn` by name (or by 1-based number in a file without header);
 //   else the first header name that is, case-insensitively and ignoring a unit in brackets, one of
 //   TIME_NAMES. Files without a header get no automatic time column (time = 0, dt, 2dt, …).
-import { InputError } from './errors';
+import { InputError } from '../errors';
 import { isNonFiniteWord, parseDecimal } from './numberText';
 
 export const LF = 10;

@@ -1,3 +1,5 @@
+// csv/ owns CSV text ⇄ typed arrays: layout detection, parsing, writing back, exact number text (one or two cores).
+// It may import the shared core types (dataset, errors, progress) and platform/; nothing above.
 // Streaming CSV reader: bytes → typed arrays, with no per-cell strings or objects on the numeric path.
 //
 // The file is read in 4 MiB chunks; each chunk is parsed up to its last complete line and the partial
@@ -14,7 +16,7 @@
 // so the fast loop's time check still sees it) or line by line (rows layout) instead of accumulating;
 // finishStaged() makes finish()'s end-of-file checks on what the sink tracked.
 //
-// Decisions (see csvDetect.ts for detection):
+// Decisions (see detect.ts for detection):
 // - At least MIN_TIME_STEPS (16) time steps and one variable; all-constant data is an error (nothing to
 //   fit), one constant variable among others is fine.
 // - Quoted numbers ("1.5") are accepted; spaces around a cell are ignored; an empty cell is an error.
@@ -25,10 +27,10 @@
 //   is ignored when the file has a time column.
 // - NaN, Inf and values that overflow to ±Infinity (1e400) are errors; 1e-400 underflows to 0 (valid).
 import { open } from 'node:fs/promises';
-import type { Dataset, Delimiter, SourceFormat } from './dataset';
-import { defaultNames } from './dataset';
-import { CancelledError, InputError, OptionError } from './errors';
-import type { ProgressSink } from './progress';
+import type { Dataset, Delimiter, SourceFormat } from '../dataset';
+import { defaultNames } from '../dataset';
+import { CancelledError, InputError, OptionError } from '../errors';
+import type { ProgressSink } from '../progress';
 import { decimalToDouble, isNonFiniteWord, latin1, longDivide, parseDecimal, scanNumber, scanState } from './numberText';
 import {
   cellText,
@@ -43,7 +45,7 @@ import {
   splitCells,
   trimRange,
   truncate,
-} from './csvDetect';
+} from './detect';
 
 /** Fewest time steps we accept: the weak form needs several test functions with a few points each. */
 export const MIN_TIME_STEPS = 16;

@@ -5,11 +5,11 @@
 // Below PARALLEL_WRITE_MIN_BYTES of (estimated) text the worker's start (≈ 0.1 s in a fresh process)
 // does not pay: a 400×8000 reconstruction at a decimal step (21 MB) took 0.65 s either way.
 import { isMainThread, parentPort, type Worker, workerData } from 'node:worker_threads';
-import { moduleWorkerScript, type WorkerScript } from './moduleWorker';
-import { openAtomicOutput } from './atomicWrite';
-import { checkCsvData, generateCsv, writeCsvFile, type CsvData } from './csvWrite';
-import { CancelledError } from './errors';
-import type { ProgressSink } from './progress';
+import { moduleWorkerScript, type WorkerScript } from '../platform/moduleWorker';
+import { openAtomicOutput } from '../platform/atomicWrite';
+import { checkCsvData, generateCsv, writeCsvFile, type CsvData } from './write';
+import { CancelledError } from '../errors';
+import type { ProgressSink } from '../progress';
 
 /** Estimated output size from which it is formatted on two threads. */
 export const PARALLEL_WRITE_MIN_BYTES = 64 << 20;

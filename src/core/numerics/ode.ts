@@ -1,7 +1,7 @@
 // Adaptive Dormand–Prince 5(4) with Hairer's dense output (DOPRI5), evaluated at requested times.
 // Pure arithmetic in a fixed order, so the same inputs give the same bits on every run.
 
-import { NumericalError } from './errors';
+import { NumericalError } from '../errors';
 
 /** Right-hand side: writes dy/dt at (t, y) into dydt (no allocation expected). */
 export type OdeRhs = (t: number, y: Float64Array, dydt: Float64Array) => void;

@@ -1,8 +1,8 @@
 // Forward simulation of an identified model, and the maps between the full field and POD coordinates.
 
 import { compileRhs } from './library';
-import type { PodBasis, SparseModel } from './model';
-import { integrateDopri5 } from './ode';
+import type { PodBasis, SparseModel } from '../model';
+import { integrateDopri5 } from '../numerics/ode';
 
 export interface SimulateOptions {
   /** Relative tolerance (default 1e-9). */

@@ -1,12 +1,14 @@
+// sindy/ owns the fit: term library, test functions, weak form, sparse regression, equations, simulation.
+// It may import numerics/ and the shared core types (model, options, errors, progress); never codec/ or csv/.
 // Identification: from n series on a time grid to a sparse model ȧ = Θ(a)Ξ (with POD when it pays),
 // by Weak-SINDy (test functions → G, b → column-scaled STLSQ with an automatic threshold).
 
-import { NumericalError, OptionError } from './errors';
-import type { CompressOptions } from './options';
+import { NumericalError, OptionError } from '../errors';
+import type { CompressOptions } from '../options';
 import { buildLibrary, evaluateLibrary } from './library';
-import type { IdentifiedSystem, LibrarySpec, LibraryTerm, PodBasis } from './model';
-import { computePod } from './pod';
-import { noProgress, type ProgressSink } from './progress';
+import type { IdentifiedSystem, LibrarySpec, LibraryTerm, PodBasis } from '../model';
+import { computePod } from '../numerics/pod';
+import { noProgress, type ProgressSink } from '../progress';
 import { sparseRegression } from './regression';
 import { chooseTestFunctions, type TestFunctionOptions, type TestFunctions } from './testFunctions';
 import { WeakFormAccumulator, type WeakSystem } from './weakForm';

@@ -1,15 +1,17 @@
+// view/ owns what the model view plots: decoded, downsampled series and diagnostics, as JSON-safe data.
+// It may import codec/, sindy/ and the shared core types, plus the webview protocol's types.
 // What the model view plots, computed in the worker from a decoded model: downsampled series (LTTB),
 // the singular value spectrum, Ξ heat-map cells, model error over time with window boundaries, and a
 // phase portrait. Output is plain JSON-safe data (see src/protocol/webview.ts).
-import type { ModelInfo, ModelSummary, ModelViewData, PlotSeries } from '../protocol/webview';
-import { countActive, type LibrarySpec, type SparseModel } from './model';
+import type { ModelInfo, ModelSummary, ModelViewData, PlotSeries } from '../../protocol/webview';
+import { countActive, type LibrarySpec, type SparseModel } from '../model';
 import { lttbIndices, mergeIndices, pick, strideIndices } from './downsample';
-import { decodeSegments, decodeWsindy, readWsindyHeader, type WsindyHeader } from './codec/decode';
-import { readContainer, sectionReader } from './codec/container';
-import { readBasis } from './codec/basis';
-import { modelFromHeader } from './modelFromHeader';
-import { equationsLatex, equationsPython, equationsText } from './equations';
-import { noProgress, type ProgressSink } from './progress';
+import { decodeSegments, decodeWsindy, readWsindyHeader, type WsindyHeader } from '../codec/decode';
+import { readContainer, sectionReader } from '../codec/container';
+import { readBasis } from '../codec/basis';
+import { modelFromHeader } from '../codec/header';
+import { equationsLatex, equationsPython, equationsText } from '../sindy/equations';
+import { noProgress, type ProgressSink } from '../progress';
 
 /** The decoded facts the plots need, independent of the container format. */
 export interface ViewSource {

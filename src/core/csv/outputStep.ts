@@ -1,7 +1,7 @@
 // Decimal output step of an error-bounded file: the encoder quantises with b' = b − δ (δ = b/16) and the
 // CSV writer prints every reconstructed value rounded to a multiple of 10^k with 10^k / 2 ≤ δ, so the
 // printed text stays within b of the source. The encoder checks every printed value with `printedValue`,
-// the exact number a reader parses back from what `writeFixed` (csvWrite.ts) prints.
+// the exact number a reader parses back from what `writeFixed` (write.ts) prints.
 
 /** 10^0 … 10^22: exact doubles. */
 export const POW10_EXACT = new Float64Array(23);

@@ -2,7 +2,7 @@
 //
 // Parsing is bit-identical to `Number(text)` for the decimal forms it accepts
 //   [+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)?
-// It takes one of four routes (the CSV row loop in csvRead.ts scans the digits itself and uses the same
+// It takes one of four routes (the CSV row loop in read.ts scans the digits itself and uses the same
 // routes through decimalToDouble / longDivide):
 //   1. Clinger's fast path: significand W < 2^53 and |e10| <= 22, so W·10^e10 is one correctly rounded
 //      IEEE operation on exact operands (up to 15 digits, and 16 when W < 2^53).

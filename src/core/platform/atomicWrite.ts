@@ -1,3 +1,5 @@
+// platform/ owns the Node facilities the core relies on: atomic file output and modules started as workers.
+// It may import node: modules only.
 // Atomic file output: write a temp file beside the target, fsync, rename. A reader of `path` sees either
 // the old file or the complete new one, never a partial write; on error or abort the temp file is removed.
 import { open, rename, unlink } from 'node:fs/promises';

@@ -1,7 +1,7 @@
 // The candidate-function library Θ: canonical term order, term names, column evaluation, and a
 // compiled right-hand side ȧ = Θ(a)Ξ over the active terms only.
 
-import type { LibrarySpec, LibraryTerm, SparseModel } from './model';
+import type { LibrarySpec, LibraryTerm, SparseModel } from '../model';
 
 /**
  * All terms of a library over `stateNames.length` variables, in canonical order:
