@@ -18,6 +18,8 @@ import { reconstructSegmented } from './stream/streamReconstruct';
 import { decodeWsindy, readWsindyHeader } from './codec/decode';
 import { equationsJson, equationsText } from './sindy/equations';
 import { modelFromHeader } from './codec/header';
+import { outcomeText } from './codec/outcome';
+import type { ModelOutcome } from './model';
 
 function checkAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw new CancelledError();
@@ -153,6 +155,12 @@ export interface ModelDescription {
   maxRelativeError: number;
   rmsError: number;
   fit: { weakResidual: number; r2: number[]; activeTerms: number; threshold: number };
+  /** Sparse equations, a dense predictor, or no model, with the reason (codec/outcome.ts). */
+  outcome: ModelOutcome;
+  /** The outcome as one sentence, e.g. "No governing equations found: no window uses the model". */
+  outcomeText: string;
+  windows: number;
+  modelWindows: number;
   equations: { lhs: string; terms: { term: string; coef: number }[] }[];
   text: string;
 }
@@ -189,6 +197,10 @@ export async function describeModelFile(path: string): Promise<ModelDescription>
     maxRelativeError: h.errors.maxRelative,
     rmsError: h.errors.rms,
     fit: { weakResidual: h.diagnostics.weakResidual, r2: h.diagnostics.r2, activeTerms: h.diagnostics.activeTerms, threshold: h.diagnostics.threshold },
+    outcome: h.outcome,
+    outcomeText: outcomeText(h.outcome, h.modelWindows, h.windows),
+    windows: h.windows,
+    modelWindows: h.modelWindows,
     equations: equationsJson(model),
     text,
   };

@@ -79,3 +79,18 @@ export function countActive(model: SparseModel): number {
   for (const v of model.coefficients) if (v !== 0) c++;
   return c;
 }
+
+/**
+ * What a file's model is, decided at compression time by the rules in `codec/outcome.ts` (FORMAT.md,
+ * "Outcome") and recorded in the file: sparse equations (shown as equations), a dense model that still
+ * pays as a predictor (summarised; equations only on request), or no model at all.
+ */
+export type ModelOutcomeKind = 'sparse' | 'dense' | 'none';
+
+export interface ModelOutcome {
+  kind: ModelOutcomeKind;
+  /** Why, in a few words (e.g. "no window uses the model"); '' for sparse equations. */
+  reason: string;
+  /** Non-zero coefficients of the identified model (0 for 'none' when nothing was stored). */
+  activeTerms: number;
+}

@@ -31,3 +31,13 @@ test('an aborted job throws CancelledError and writes nothing', async () => {
   await assert.rejects(compressFile('samples/lorenz.csv', join(sub, 'x.wsindy'), DEFAULT_COMPRESS_OPTIONS, undefined, ac.signal), CancelledError);
   assert.deepEqual(readdirSync(sub), []);
 });
+
+test('info reports the outcome: Lorenz is sparse equations used by the model windows', async () => {
+  const out = join(dir, 'lorenz-outcome.wsindy');
+  await compressFile('samples/lorenz.csv', out, DEFAULT_COMPRESS_OPTIONS);
+  const d = await describeModelFile(out);
+  assert.equal(d.outcome.kind, 'sparse');
+  assert.equal(d.outcome.activeTerms, d.fit.activeTerms);
+  assert.ok(d.modelWindows > 0);
+  assert.match(d.outcomeText, /^Sparse equations, \d+ terms$/);
+});

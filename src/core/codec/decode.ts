@@ -11,6 +11,7 @@ import { predictAll, predictRow, type StoredBasis, type StoredModel, type Window
 import { readResidual, readUnpredictable } from './residual';
 import { readTimeGrid } from './timeGrid';
 import { readWindows } from './windows';
+import { decideOutcome } from './outcome';
 
 export type { WsindyHeader } from './header';
 
@@ -42,7 +43,11 @@ function parseHeader(sections: Map<SectionTag, Section>, version: number, fileBy
   if (model.terms.length !== json.termNames.length) throw new FormatError(`corrupt file: model has ${model.terms.length} terms, header names ${json.termNames.length}`);
   if ((version >= 2) !== (json.segmentLength !== undefined)) throw new FormatError(`corrupt file: a version ${version} file ${version >= 2 ? 'without' : 'with'} segments`);
   if (json.pod === null && model.r !== json.n) throw new FormatError('corrupt file: a model without POD must have one state per variable');
-  const header: WsindyHeader = { ...json, formatVersion: version, terms: model.terms, coefficients: model.coefficients, fileBytes };
+  let activeTerms = 0;
+  for (const c of model.coefficients) if (c !== 0) activeTerms++;
+  // v1/v2 files do not record the outcome: the same rules the writer applies, on what the header says
+  const outcome = decideOutcome({ equations: model.r, activeTerms, windows: json.windows, modelWindows: json.modelWindows });
+  const header: WsindyHeader = { ...json, formatVersion: version, terms: model.terms, coefficients: model.coefficients, fileBytes, outcome };
   return { header, model, substeps };
 }
 

@@ -4,7 +4,7 @@
 import { FormatError } from '../errors';
 import type { CompressionMode } from '../options';
 import type { Delimiter, SourceFormat } from '../dataset';
-import type { FitDiagnostics, LibrarySpec, LibraryTerm, SparseModel } from '../model';
+import type { FitDiagnostics, LibrarySpec, LibraryTerm, ModelOutcome, SparseModel } from '../model';
 import { ByteReader, ByteWriter } from './bytes';
 import { brotli, unbrotli } from './floatPack';
 import { exponentOfStep } from '../csv/outputStep';
@@ -63,10 +63,12 @@ export interface WsindyHeader {
   settings: Record<string, unknown>;
   /** Size of the whole file. */
   fileBytes: number;
+  /** Sparse equations, a dense predictor, or no model (codec/outcome.ts); derived by its rules for files that do not record it. */
+  outcome: ModelOutcome;
 }
 
 /** The JSON part (everything except the model section's binary content). */
-export type HeaderJson = Omit<WsindyHeader, 'formatVersion' | 'terms' | 'coefficients' | 'fileBytes'>;
+export type HeaderJson = Omit<WsindyHeader, 'formatVersion' | 'terms' | 'coefficients' | 'fileBytes' | 'outcome'>;
 
 // JSON has no NaN/Infinity: write them as strings, read them back only where a number is expected.
 function replacer(_key: string, v: unknown): unknown {
