@@ -1,0 +1,46 @@
+// Every golden file (test/fixtures/golden/<case>.v<N>.wsindy, written by the format version N writer and
+// never regenerated) still decodes to the CSV text it decoded to when written, and within its bound of
+// the source. A format change that breaks an older version fails here.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { reconstructFile } from '../../src/core/api';
+import { readWsindyHeader } from '../../src/core/codec/decode';
+import { readCsvFile } from '../../src/core/csv/read';
+import { GOLDEN_CASES } from '../fixtures/golden/make-files';
+
+const dir = join(__dirname, '../fixtures/golden');
+const tmp = mkdtempSync(join(tmpdir(), 'wsindy-golden-test-'));
+const files = readdirSync(dir).filter((f) => /\.v\d+\.wsindy$/.test(f));
+
+test('golden files exist for format versions 1 and 2 (and every case has one per version it was written in)', () => {
+  const versions = new Set(files.map((f) => Number(/\.v(\d+)\.wsindy$/.exec(f)?.[1])));
+  for (const v of [1, 2]) assert.ok(versions.has(v), `no golden file of version ${v}`);
+  for (const f of files) assert.ok(GOLDEN_CASES.some((c) => f.startsWith(`${c.name}.v`)), `${f} belongs to no case`);
+});
+
+for (const f of files) {
+  test(`golden ${f}: decodes to its expected CSV text, within its bound of the source`, async () => {
+    const bytes = readFileSync(join(dir, f));
+    const h = readWsindyHeader(bytes);
+    assert.equal(h.formatVersion, Number(/\.v(\d+)\.wsindy$/.exec(f)?.[1]));
+    const out = join(tmp, `${f}.csv`);
+    await reconstructFile(join(dir, f), out, undefined, undefined, tmp);
+    const expected = readFileSync(join(dir, f.replace(/\.wsindy$/, '.expected.csv')), 'utf8');
+    assert.equal(readFileSync(out, 'utf8'), expected);
+    const c = GOLDEN_CASES.find((g) => f.startsWith(`${g.name}.v`));
+    assert.ok(c);
+    const opts = { dt: c.options.dt };
+    const [source, decoded] = await Promise.all([readCsvFile(join(dir, 'src', c.source), opts), readCsvFile(out, opts)]);
+    assert.deepEqual(decoded.names, source.names);
+    assert.deepEqual(Array.from(decoded.time), Array.from(source.time));
+    if (h.bound !== null) {
+      let worst = 0;
+      source.series.forEach((x, i) => x.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - decoded.series[i][j])))));
+      assert.ok(worst <= h.bound, `max error ${worst} > bound ${h.bound}`);
+      assert.ok(worst > 0); // lossy: the file really is the model + residual, not a copy
+    }
+  });
+}
