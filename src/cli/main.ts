@@ -7,6 +7,13 @@ import { compressFile, reconstructFile, describeModelFile } from '../core/api';
 import { resolveCompressOptions } from '../core/optionsResolve';
 import { OptionError, WsindyError } from '../core/errors';
 import type { ProgressEvent } from '../core/progress';
+import type { CompressOptions } from '../core/options';
+import { readFile } from 'node:fs/promises';
+import { compressShards } from '../core/shards/compressShards';
+import { daskEngine, localEngine } from '../core/shards/engine';
+import { reconstructShards } from '../core/shards/reconstructShards';
+import { runKernelFile } from '../core/shards/run';
+import { listShards } from '../core/shards/shardFiles';
 
 const USAGE = `Usage:
   wsindy compress <file.csv> [-o model.wsindy] [--tolerance T | --abs-error E | --model-only]
@@ -15,7 +22,11 @@ const USAGE = `Usage:
                   [--streaming | --no-streaming] [--streaming-above-mb MB]
                   [--force] [--json] [--quiet]
   wsindy reconstruct <model.wsindy> [-o out.csv] [--force] [--json] [--quiet]
-  wsindy info <model.wsindy> [--json]`;
+  wsindy info <model.wsindy> [--json]
+  wsindy compress-shards <folder|glob> -o out.wsindy [--dask tcp://host:8786 | --local N]
+                  [--work-dir DIR] [compress flags] [--force] [--json] [--quiet]
+  wsindy reconstruct <model.wsindy> --shards DIR [--force] [--json]
+  wsindy kernel scan|prefix|fit|encode <task.json> -o <result.json>   (run by the engines)`;
 
 class UsageError extends Error {}
 
@@ -57,11 +68,21 @@ async function main(argv: string[]): Promise<void> {
       json: { type: 'boolean' },
       quiet: { type: 'boolean', short: 'q' },
       help: { type: 'boolean', short: 'h' },
+      dask: { type: 'string' },
+      local: { type: 'string' },
+      'work-dir': { type: 'string' },
+      shards: { type: 'string' },
     },
   });
   const [command, input, ...extra] = positionals;
   if (values.help) {
     console.log(USAGE);
+    return;
+  }
+  if (command === 'kernel') {
+    // one shard kernel on files (what --local and --dask run): prints its stats line
+    if (!input || extra.length !== 1 || !values.output) throw new UsageError('kernel needs KIND TASK -o RESULT');
+    console.log(JSON.stringify(await runKernelFile(input, extra[0], values.output)));
     return;
   }
   if (!command || !input || extra.length > 0) throw new UsageError(command ? `expected one input file after '${command}'` : 'missing command');
@@ -70,9 +91,8 @@ async function main(argv: string[]): Promise<void> {
     if (!values.quiet && !values.json && process.stderr.isTTY) process.stderr.write('\r'.padEnd(26) + '\r');
   };
 
-  switch (command) {
-    case 'compress': {
-      const options = resolveCompressOptions({
+  const compressOptions = (): CompressOptions => {
+    const options = resolveCompressOptions({
         tolerance: values.tolerance,
         absError: values['abs-error'],
         mode: values['model-only'] ? 'model-only' : undefined,
@@ -87,8 +107,40 @@ async function main(argv: string[]): Promise<void> {
         streaming: values.streaming ? 'on' : values['no-streaming'] ? 'off' : undefined,
         streamingAboveMB: values['streaming-above-mb'],
       });
-      if (values.streaming && values['no-streaming']) throw new OptionError('--streaming and --no-streaming contradict each other');
-      if (values['model-only'] && (values.tolerance || values['abs-error'])) throw new OptionError('--model-only stores no residual: drop --tolerance/--abs-error');
+    if (values.streaming && values['no-streaming']) throw new OptionError('--streaming and --no-streaming contradict each other');
+    if (values['model-only'] && (values.tolerance || values['abs-error'])) throw new OptionError('--model-only stores no residual: drop --tolerance/--abs-error');
+    return options;
+  };
+
+  switch (command) {
+    case 'compress-shards': {
+      const options = compressOptions();
+      if (!values.output) throw new UsageError('compress-shards needs -o out.wsindy');
+      refuseOverwrite(values.output, Boolean(values.force));
+      if (values.dask !== undefined && values.local !== undefined) throw new OptionError('--dask and --local contradict each other');
+      const files = await listShards(input);
+      const engine =
+        values.dask !== undefined
+          ? await daskEngine({ address: values.dask, driver: daskDriverPath() })
+          : localEngine(values.local !== undefined ? parseCount(values.local, '--local') : 1);
+      let s;
+      try {
+        s = await compressShards(files, values.output, options, engine, basename(input), progress, { workDir: values['work-dir'] });
+      } finally {
+        await engine.close();
+      }
+      endProgress();
+      if (values.json) console.log(JSON.stringify(s, null, 2));
+      else if (!values.quiet) {
+        console.log(`${s.outPath}: ${s.shards} shards, ${s.n} variables × ${s.m} steps, ${s.pod ? `POD rank ${s.rank}` : 'no POD'}; ${s.engine} engine, ${s.workers.length} workers`);
+        for (const eq of s.equations) console.log(`  ${eq}`);
+        const bound = s.bound === null ? 'model-only' : `bound ${fmt(s.bound)}`;
+        console.log(`ratio ${s.ratioVsCsv.toFixed(1)}× vs CSV, ${s.ratioVsFloat64.toFixed(1)}× vs float64; max error ${fmt(s.maxError)} (${bound})`);
+      }
+      return;
+    }
+    case 'compress': {
+      const options = compressOptions();
       const out = values.output ?? join(dirname(input), basename(input, extname(input)) + '.wsindy');
       refuseOverwrite(out, Boolean(values.force));
       const s = await compressFile(input, out, options, progress);
@@ -105,6 +157,13 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'reconstruct': {
+      if (values.shards !== undefined) {
+        const s = await reconstructShards(await readFile(input), input, values.shards, Boolean(values.force), progress);
+        endProgress();
+        if (values.json) console.log(JSON.stringify(s, null, 2));
+        else if (!values.quiet) console.log(`${s.dir}: ${s.files.length} shards, ${s.n} variables × ${s.m} steps`);
+        return;
+      }
       const out = values.output ?? join(dirname(input), basename(input, extname(input)) + '.reconstructed.csv');
       refuseOverwrite(out, Boolean(values.force));
       const s = await reconstructFile(input, out, progress);
@@ -122,6 +181,20 @@ async function main(argv: string[]): Promise<void> {
     default:
       throw new UsageError(`unknown command '${command}'`);
   }
+}
+
+function parseCount(text: string, flag: string): number {
+  const v = Number(text);
+  if (!(Number.isInteger(v) && v >= 1 && v <= 1024)) throw new OptionError(`${flag} needs a number of processes (1 … 1024), got '${text}'`);
+  return v;
+}
+
+/** python/wsindy_dask.py of the package: next to dist/ (bundle) or two levels up (src/cli, run from source). */
+function daskDriverPath(): string {
+  const candidates = [join(__dirname, '..', 'python', 'wsindy_dask.py'), join(__dirname, '..', '..', 'python', 'wsindy_dask.py')];
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) throw new OptionError(`the Dask driver python/wsindy_dask.py is missing (looked in ${candidates.join(', ')})`);
+  return found;
 }
 
 function fmt(x: number): string {

@@ -77,6 +77,11 @@ function trackTempFile(path: string): void {
   liveTempFiles.add(path);
 }
 
+/** Steps per block (= per segment of the file) the staging default gives `width` values per step. */
+export function defaultBlockLength(width: number): number {
+  return stepsPerBlock(width, {});
+}
+
 function stepsPerBlock(width: number, opts: StageOptions): number {
   if (opts.blockLength !== undefined) return opts.blockLength;
   const bytes = opts.blockBytes ?? DEFAULT_BLOCK_BYTES;

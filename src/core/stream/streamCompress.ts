@@ -7,7 +7,7 @@
 // one block gives the same v1 file as the in-memory coder.
 import { NumericalError, OptionError } from '../errors';
 import { checkIdentifyOptions, checkTimeGrid, identifyOptionsOf, MAX_DIRECT_VARIABLES } from '../sindy/identify';
-import type { IdentifiedSystem } from '../model';
+import type { IdentifiedSystem, PodBasis } from '../model';
 import type { CompressOptions } from '../options';
 import { noProgress, phaseTimer, type ProgressSink } from '../progress';
 import { assembleWsindy, encodeSegment, planEncoding, type CodedSegment, type EncodePlan, type EncodeResult, type FileInfo, type PlanInput } from '../codec/encode';
@@ -46,13 +46,7 @@ export async function compressBlocks(
   progress({ phase: 'pod', fraction: 0 });
   const podResult = await streamingPod(src, { rank: options.rank, energy: options.energy }, progress, signal);
   const { min, max } = podResult;
-  const fixedRank = options.rank === 'auto' ? null : options.rank;
-  const direct = n <= MAX_DIRECT_VARIABLES && ((fixedRank !== null && fixedRank >= n) || podResult.basis.rank === n);
-  // The exact Gram route knows all n singular values; the header keeps the leading ones, as many as the
-  // in-memory iterative route reports (400 values cost 1.5 KB of header on a 5 KB file).
-  const full = podResult.basis;
-  const pod = direct ? null : { ...full, singularValues: full.singularValues.slice(0, Math.min(full.singularValues.length, full.rank + SPECTRUM_EXTRA)) };
-  if (pod && pod.rank === 0) throw new NumericalError('all values are constant: nothing to fit');
+  const pod = basisForFit(podResult.basis, options, n);
   progress({ phase: 'pod', fraction: 1 });
   lap('pod');
 
@@ -83,6 +77,22 @@ export async function compressBlocks(
   progress({ phase: 'code', fraction: 1 });
   lap('code');
   return { encoded, system, timings, passes };
+}
+
+/**
+ * The basis the fit runs on: null (fit on the variables themselves) when there are few and they are not
+ * rank-deficient, as the in-memory fit decides; else the POD with the header's share of the spectrum.
+ * Exported for the shard pipeline (shards/), which decides the same way on its merged POD.
+ */
+export function basisForFit(full: PodBasis, options: Pick<CompressOptions, 'rank'>, n: number): PodBasis | null {
+  const fixedRank = options.rank === 'auto' ? null : options.rank;
+  const direct = n <= MAX_DIRECT_VARIABLES && ((fixedRank !== null && fixedRank >= n) || full.rank === n);
+  if (direct) return null;
+  // The exact Gram route knows all n singular values; the header keeps the leading ones, as many as the
+  // in-memory iterative route reports (400 values cost 1.5 KB of header on a 5 KB file).
+  const pod = { ...full, singularValues: full.singularValues.slice(0, Math.min(full.singularValues.length, full.rank + SPECTRUM_EXTRA)) };
+  if (pod.rank === 0) throw new NumericalError('all values are constant: nothing to fit');
+  return pod;
 }
 
 /** One pass: each block coded as a segment (the coder keeps only the coded bytes). */

@@ -9,7 +9,7 @@ import { evaluateLibrary } from '../sindy/library';
 import type { IdentifiedSystem, PodBasis } from '../model';
 import { projectOnModes } from '../numerics/pod';
 import { noProgress, type ProgressSink } from '../progress';
-import { chooseTestFunctions } from '../sindy/testFunctions';
+import { chooseTestFunctions, type TestFunctions } from '../sindy/testFunctions';
 import { WeakFormAccumulator, type WeakSystem } from '../sindy/weakForm';
 import type { BlockSource } from './blocks';
 
@@ -75,7 +75,28 @@ export async function identifyStreaming(
   if (!acc || !tfChosen) throw new RangeError('identifyStreaming: the source gave fewer steps than it announced');
   const tf: ReturnType<typeof chooseTestFunctions> = tfChosen;
   const weakSums: WeakSystem = (acc as WeakFormAccumulator).result();
+  progress({ phase: 'identify', fraction: 0.6, message: 'sparse regression' });
+  const system = fitStreamingSums(weakSums, { ...lib, stateNames }, amax, tf, pod, opts);
+  progress({ phase: 'identify', fraction: 1 });
+  return { system, amax };
+}
 
+/**
+ * The regression on weak-form sums taken in the unscaled states (G, b over all steps; amax = max |a_k|):
+ * rescaled to ã_i = a_i / s_i, then fitted. Exported for the shard pipeline (shards/), which adds the
+ * sums of its shards first.
+ */
+export function fitStreamingSums(
+  weakSums: WeakSystem,
+  lib: ReturnType<typeof chooseLibrary> & { stateNames: string[] },
+  amax: Float64Array,
+  tf: TestFunctions,
+  pod: PodBasis | null,
+  opts: IdentifyOptions,
+): IdentifiedSystem {
+  const { terms } = lib;
+  const r = lib.stateNames.length;
+  const J = terms.length;
   // Fit on ã_i = a_i / s_i (s_i = max |a_i|, as the in-memory fit): G_kj / Π s^p, b_ke / s_e.
   const scales = new Float64Array(r).fill(1);
   if (!opts.trig) for (let k = 0; k < r; k++) if (amax[k] > 0) scales[k] = amax[k];
@@ -86,8 +107,5 @@ export async function identifyStreaming(
     for (let j = 0; j < J; j++) weak.G[k * J + j] = G[k * J + j] / termScale[j];
     for (let e = 0; e < r; e++) weak.b[k * r + e] = b[k * r + e] / scales[e];
   }
-  progress({ phase: 'identify', fraction: 0.6, message: 'sparse regression' });
-  const system = fitWeakSystem(weak, { ...lib, stateNames }, scales, tf, pod, opts.threshold);
-  progress({ phase: 'identify', fraction: 1 });
-  return { system, amax };
+  return fitWeakSystem(weak, lib, scales, tf, pod, opts.threshold);
 }

@@ -327,6 +327,23 @@ async function gramRoute(ctx: PassContext, opts: PodOptions): Promise<StreamingP
   }
   for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) G[j * n + i] = G[i * n + j];
   ctx.throwIfAborted();
+  return podFromCentredGram(G, n, m, inv, fp, ctx.passes, opts);
+}
+
+/**
+ * The POD from C = Xc Xcᵀ·inv² (full symmetric n × n, centred data scaled by inv): eigendecomposition,
+ * rank rule, sign convention and singular values as the Gram route computes them. Exported for the shard
+ * pipeline (shards/), which merges per-shard centred Gram matrices into C.
+ */
+export function podFromCentredGram(
+  G: Float64Array,
+  n: number,
+  m: number,
+  inv: number,
+  fp: { mean: Float64Array; min: number; max: number },
+  passes: number,
+  opts: PodOptions,
+): StreamingPodResult {
   const { values, vectors } = symmetricEigen(G, n);
   const N = Math.min(n, m);
   let trace = 0;
@@ -336,10 +353,10 @@ async function gramRoute(ctx: PassContext, opts: PodOptions): Promise<StreamingP
   if (!choice) throw new Error('streamingPod: rank undecided with all eigenvalues known'); // cannot happen
   const modes = new Float64Array(n * choice.rank);
   for (let c = 0; c < choice.rank; c++) for (let i = 0; i < n; i++) modes[c * n + i] = vectors[i * n + c];
-  return result(fp, ctx.passes, modes, lambdas, N, choice, inv);
+  return result(fp, passes, modes, lambdas, N, choice, inv);
 }
 
-function result(fp: FirstPass, passes: number, modes: Float64Array, lambdas: Float64Array, known: number, choice: RankChoice, inv: number): StreamingPodResult {
+function result(fp: { mean: Float64Array; min: number; max: number }, passes: number, modes: Float64Array, lambdas: Float64Array, known: number, choice: RankChoice, inv: number): StreamingPodResult {
   const { rank, total } = choice;
   const n = fp.mean.length;
   fixSigns(modes, n, rank);
@@ -358,7 +375,7 @@ function result(fp: FirstPass, passes: number, modes: Float64Array, lambdas: Flo
  * G += D Dᵀ over the first len columns of the rows D (lower triangle only), 2 × 2 row blocks so each
  * loaded value feeds two products (as numerics/pod.ts's gramMatrix).
  */
-function gramAccumulate(D: Block, len: number, G: Float64Array, zero: Float64Array): void {
+export function gramAccumulate(D: Block, len: number, G: Float64Array, zero: Float64Array): void {
   const N = D.length;
   for (let i = 0; i < N; i += 2) {
     const a0 = D[i];
