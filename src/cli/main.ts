@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { compressShards } from '../core/shards/compressShards';
 import { daskEngine, localEngine } from '../core/shards/engine';
 import { reconstructShards } from '../core/shards/reconstructShards';
-import { runKernelFile } from '../core/shards/run';
+import { runKernelFile, serveKernels } from '../core/shards/run';
 import { listShards } from '../core/shards/shardFiles';
 
 const USAGE = `Usage:
@@ -24,9 +24,10 @@ const USAGE = `Usage:
   wsindy reconstruct <model.wsindy> [-o out.csv] [--force] [--json] [--quiet]
   wsindy info <model.wsindy> [--json]
   wsindy compress-shards <folder|glob> -o out.wsindy [--dask tcp://host:8786 | --local N]
-                  [--work-dir DIR] [compress flags] [--force] [--json] [--quiet]
+                  [--dask-timeout S] [--work-dir DIR] [compress flags] [--force] [--json] [--quiet]
   wsindy reconstruct <model.wsindy> --shards DIR [--force] [--json]
-  wsindy kernel scan|prefix|fit|encode <task.json> -o <result.json>   (run by the engines)`;
+  wsindy kernel scan|prefix|fit|encode <task.json> -o <result.json>   (run by the engines)
+  wsindy kernel-server   (kernels as JSON lines on stdin, run by the engines)`;
 
 class UsageError extends Error {}
 
@@ -71,12 +72,17 @@ async function main(argv: string[]): Promise<void> {
       dask: { type: 'string' },
       local: { type: 'string' },
       'work-dir': { type: 'string' },
+      'dask-timeout': { type: 'string' },
       shards: { type: 'string' },
     },
   });
   const [command, input, ...extra] = positionals;
   if (values.help) {
     console.log(USAGE);
+    return;
+  }
+  if (command === 'kernel-server') {
+    await serveKernels(process.stdin, (line) => process.stdout.write(line + '\n'));
     return;
   }
   if (command === 'kernel') {
@@ -121,7 +127,7 @@ async function main(argv: string[]): Promise<void> {
       const files = await listShards(input);
       const engine =
         values.dask !== undefined
-          ? await daskEngine({ address: values.dask, driver: daskDriverPath() })
+          ? await daskEngine({ address: values.dask, driver: daskDriverPath(), noWorkerTimeout: values['dask-timeout'] !== undefined ? parseCount(values['dask-timeout'], '--dask-timeout') : undefined })
           : localEngine(values.local !== undefined ? parseCount(values.local, '--local') : 1);
       let s;
       try {
@@ -185,7 +191,7 @@ async function main(argv: string[]): Promise<void> {
 
 function parseCount(text: string, flag: string): number {
   const v = Number(text);
-  if (!(Number.isInteger(v) && v >= 1 && v <= 1024)) throw new OptionError(`${flag} needs a number of processes (1 … 1024), got '${text}'`);
+  if (!(Number.isInteger(v) && v >= 1 && v <= 1024)) throw new OptionError(`${flag} needs a whole number from 1 to 1024, got '${text}'`);
   return v;
 }
 

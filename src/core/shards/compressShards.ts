@@ -3,7 +3,7 @@
 // regression, encoding plan → encode: segment 0 first (it fixes the RK4 sub-steps, as in the streaming
 // coder), then every shard's segments → assembly. Nothing is written unless every task succeeded; the work
 // folder with the partials is removed unless the caller keeps it.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assembleWsindy, planEncoding, type CodedSegment, type FileInfo, type PlanInput } from '../codec/encode';
@@ -65,6 +65,7 @@ export async function compressShards(
   const { timings, lap } = phaseTimer();
   const work = tuning.workDir ?? (await mkdtemp(join(tmpdir(), 'wsindy-shards-')));
   const keep = tuning.workDir !== undefined;
+  if (keep) await mkdir(work, { recursive: true });
   const tasks: Record<KernelKind, number> = { scan: 0, prefix: 0, fit: 0, encode: 0 };
   const perWorker = new Map<string, ShardWorkerSummary>();
   const partialBytes = { tasks: 0, results: 0 };

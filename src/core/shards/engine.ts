@@ -2,7 +2,7 @@
 // RESULT`). The driver writes the task files into its work folder, asks the engine to run a batch, and
 // reads the results. Engines: in this process (tests), N local processes (--local N), or a Dask cluster
 // through the Python driver python/wsindy_dask.py (--dask ADDRESS).
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { access } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { OptionError, WsindyError } from '../errors';
@@ -71,27 +71,62 @@ function parseStats(stdout: string): { seconds: number; rssMB: number } {
   }
 }
 
-/** Up to `slots` kernel processes at a time on this machine. */
+/** A `wsindy kernel-server` child: one task at a time over its stdin/stdout. */
+class KernelServer {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private stderr = '';
+  private waiting: { resolve: (line: string) => void; reject: (e: Error) => void } | null = null;
+  private exited: Error | null = null;
+
+  constructor(command: string[]) {
+    const [exe, ...args] = command;
+    this.child = spawn(exe, [...args, 'kernel-server'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stderr.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-4000)));
+    createInterface({ input: this.child.stdout }).on('line', (line) => {
+      const w = this.waiting;
+      this.waiting = null;
+      w?.resolve(line);
+    });
+    const gone = (why: string): void => {
+      this.exited ??= new ShardTaskError(lastLine(this.stderr).replace(/^wsindy: /, '') || why);
+      this.waiting?.reject(this.exited);
+      this.waiting = null;
+    };
+    this.child.on('error', (e) => gone(`cannot start a kernel process: ${e.message}`));
+    this.child.on('close', (code, sig) => gone(`a kernel process ${sig ? `was killed (${sig})` : `exited with code ${code}`}`));
+  }
+
+  run(t: TaskRun): Promise<{ seconds: number; rssMB: number }> {
+    if (this.exited) return Promise.reject(this.exited);
+    return new Promise<string>((resolve, reject) => {
+      this.waiting = { resolve, reject };
+      this.child.stdin.write(JSON.stringify(t) + '\n');
+    }).then((line) => {
+      const r = JSON.parse(line) as { ok: boolean; error?: string; seconds?: number; maxRssMB?: number };
+      if (!r.ok) throw new ShardTaskError(r.error ?? `the ${t.kind} kernel failed`);
+      return { seconds: Number(r.seconds) || 0, rssMB: Number(r.maxRssMB) || 0 };
+    });
+  }
+
+  kill(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+  }
+
+  async close(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const closed = new Promise<void>((res) => this.child.once('close', () => res()));
+    this.child.stdin.end();
+    const timer = setTimeout(() => this.kill(), 5000);
+    await closed;
+    clearTimeout(timer);
+  }
+}
+
+/** Up to `slots` kernel processes on this machine, each kept for the run (`wsindy kernel-server`). */
 export function localEngine(slots: number, command: string[] = selfCommand()): Engine {
   if (!(Number.isInteger(slots) && slots >= 1)) throw new OptionError(`--local needs a positive number of processes, got ${slots}`);
   const names = Array.from({ length: slots }, (_, i) => `local-${i + 1}`);
-  const live = new Set<ReturnType<typeof spawn>>();
-  const runOne = (t: TaskRun): Promise<string> =>
-    new Promise((resolve, reject) => {
-      const [exe, ...args] = command;
-      const child = spawn(exe, [...args, 'kernel', t.kind, t.task, '-o', t.result], { stdio: ['ignore', 'pipe', 'pipe'] });
-      live.add(child);
-      let err = '';
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code, sig) => {
-        live.delete(child);
-        if (code === 0) resolve(out);
-        else reject(new ShardTaskError(kernelFailure(t, err, code, sig)));
-      });
-    });
+  const servers: (KernelServer | null)[] = names.map(() => null);
   return {
     name: 'local',
     workers: () => names,
@@ -103,33 +138,23 @@ export function localEngine(slots: number, command: string[] = selfCommand()): E
         while (next < batch.length && failed === null) {
           const k = next++;
           const t0 = performance.now();
-          let out: string;
           try {
-            out = await runOne(batch[k]);
+            servers[w] ??= new KernelServer(command);
+            const st = await servers[w].run(batch[k]);
+            done[k] = { worker: names[w], seconds: st.seconds || (performance.now() - t0) / 1000, rssMB: st.rssMB };
           } catch (e) {
             failed ??= e;
-            return;
           }
-          const st = parseStats(out);
-          done[k] = { worker: names[w], seconds: st.seconds || (performance.now() - t0) / 1000, rssMB: st.rssMB };
         }
       };
       await Promise.all(names.map((_, w) => slot(w)));
-      if (failed !== null) {
-        for (const c of live) c.kill('SIGKILL');
-        throw failed;
-      }
+      if (failed !== null) throw failed;
       return done;
     },
     async close() {
-      for (const c of live) c.kill('SIGKILL');
+      await Promise.all(servers.map((s) => s?.close()));
     },
   };
-}
-
-function kernelFailure(t: TaskRun, stderr: string, code: number | null, sig: NodeJS.Signals | null): string {
-  const line = stderr.trim().split('\n').filter(Boolean).pop()?.replace(/^wsindy: /, '');
-  return line ? line : `the ${t.kind} kernel ${sig ? `was killed (${sig})` : `exited with code ${code}`}`;
 }
 
 export interface DaskOptions {
@@ -227,6 +252,8 @@ export async function daskEngine(o: DaskOptions): Promise<Engine> {
     async close() {
       if (child.exitCode !== null) return;
       const closed = new Promise<void>((res) => child.once('close', () => res()));
+      // after a failure, tasks may still be queued or running: cancel them rather than wait
+      if (waiting.size > 0) child.stdin.write(JSON.stringify({ cancel: true }) + '\n');
       child.stdin.end();
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await closed;
