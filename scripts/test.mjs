@@ -48,6 +48,8 @@ function scriptStage(script) {
 const stages = [
   ['unit', unitStage],
   ['build', () => ({ passed: 0, failed: run('npm', ['run', '--silent', 'build']) === 0 ? 0 : 1 })],
+  // compress-shards on a real dask-scheduler and two dask-worker processes (test/dask/install.sh installs them)
+  ['dask', scriptStage('test/dask/run.mjs')],
   ['webview', scriptStage('test/webview/run.mjs')],
   ['vscode', scriptStage('test/vscode/run.mjs')],
 ].filter(([name]) => only.length === 0 || only.includes(name))

@@ -191,7 +191,8 @@ interface DriverMessage {
 export async function daskEngine(o: DaskOptions): Promise<Engine> {
   const python = o.python ?? process.env.WSINDY_PYTHON ?? (await exists('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
   const command = o.command ?? selfCommand();
-  const args = [o.driver, '--scheduler', o.address, '--no-worker-timeout', String(o.noWorkerTimeout ?? 60), '--', ...command];
+  const wait = o.noWorkerTimeout ?? 60;
+  const args = [o.driver, '--scheduler', o.address, '--no-worker-timeout', String(wait), '--connect-timeout', String(Math.min(wait, 30)), '--', ...command];
   const child = spawn(python, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
