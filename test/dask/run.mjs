@@ -7,11 +7,11 @@
 // Writes {passed, failed} to WSINDY_TEST_RESULT.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
+import { freePort, startCluster, strays, waitFor } from '../support/daskCluster.mjs';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = join(repo, 'dist', 'cli.js');
@@ -83,59 +83,6 @@ function readNumbers(p) {
   return { header: lines[0], rows: lines.slice(1).map((l) => l.split(',').map(Number)) };
 }
 
-// ---- processes ----
-const started = [];
-function start(cmd, args, name) {
-  const child = spawn(cmd, args, { cwd: repo, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WSINDY_TEST_MARK: MARK } });
-  let log = '';
-  child.stdout.on('data', (d) => (log += d));
-  child.stderr.on('data', (d) => (log += d));
-  const p = { name, child, log: () => log };
-  started.push(p);
-  return p;
-}
-function killGroup(p) {
-  try {
-    process.kill(-p.child.pid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-}
-async function waitExit(p, ms = 10_000) {
-  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
-  await Promise.race([new Promise((r) => p.child.once('exit', r)), new Promise((r) => setTimeout(r, ms))]);
-}
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-}
-/** Processes (other than this one) whose environment carries MARK. */
-function strays() {
-  const out = [];
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    if (Number(pid) === process.pid) continue;
-    try {
-      if (readFileSync(`/proc/${pid}/environ`, 'latin1').includes(`WSINDY_TEST_MARK=${MARK}`)) out.push(`${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'latin1').replace(/\0/g, ' ').slice(0, 120)}`);
-    } catch {
-      // gone or not ours
-    }
-  }
-  return out;
-}
-async function waitFor(cond, ms, what) {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** Run the CLI; resolves with {status, stdout, stderr}. `during(child)` may act while it runs. */
 function wsindy(args, during) {
   return new Promise((res) => {
@@ -158,18 +105,8 @@ async function main() {
     if (spawnSync('sh', ['-c', `command -v ${c}`]).status !== 0) throw new Error(`${c} not found: run test/dask/install.sh`);
   }
   const { files, concat } = makeShards(join(work, 'shards'), 8, 6000, 12);
-  const port = await freePort();
-  const address = `tcp://127.0.0.1:${port}`;
-  const scheduler = start('dask-scheduler', ['--host', '127.0.0.1', '--port', String(port), '--no-dashboard'], 'scheduler');
-  const workers = ['w1', 'w2'].map((name) =>
-    start('dask-worker', [address, '--name', name, '--nthreads', '1', '--no-nanny', '--no-dashboard', '--memory-limit', '0', '--host', '127.0.0.1', '--local-directory', join(work, 'dask-space')], name),
-  );
-  try {
-    await waitFor(() => workers.every((w) => /Registered to/.test(w.log())), 60_000, 'two workers registered with the scheduler');
-  } catch (e) {
-    for (const p of started) console.log(`--- ${p.name}\n${p.log().slice(-1500)}`);
-    throw e;
-  }
+  cluster = await startCluster({ workers: 2, dir: work, cwd: repo, mark: MARK, log: true });
+  const { address, workers } = cluster;
 
   const out = join(work, 'out.wsindy');
   let summary = null;
@@ -196,7 +133,7 @@ async function main() {
     assert(summary, 'no summary');
     assert(summary.engine === 'dask', summary.engine);
     assert(summary.shards === 8, `${summary.shards} shards`);
-    assert(summary.tasks.scan === 8 && summary.tasks.fit === 8 && summary.tasks.prefix === 1 && summary.tasks.encode >= 2, JSON.stringify(summary.tasks));
+    assert(summary.tasks.scan === 8 && summary.tasks.fit === 8 && summary.tasks.prefix >= 1 && summary.tasks.encode >= 2, JSON.stringify(summary.tasks));
     assert(summary.workers.length === 2 && summary.workers.every((w) => w.worker.startsWith('tcp://127.0.0.1:') && w.tasks > 0), JSON.stringify(summary.workers));
     const total = Object.values(summary.tasks).reduce((a, b) => a + b, 0);
     assert(summary.workers.reduce((a, w) => a + w.tasks, 0) === total, 'tasks per worker do not add up');
@@ -231,7 +168,7 @@ async function main() {
         if (existsSync(wd) && readdirSync(wd).some((f) => /-fit-.*\.result\.json$/.test(f))) {
           clearInterval(timer);
           killedAt = readdirSync(wd).filter((f) => f.endsWith('.result.json')).length;
-          killGroup(workers[0]);
+          void cluster.kill(workers[0]);
         }
       }, 20);
       child.on('close', () => clearInterval(timer));
@@ -242,12 +179,10 @@ async function main() {
     const total = Object.values(s.tasks).reduce((a, b) => a + b, 0);
     assert(killedAt < total, `killed after ${killedAt} of ${total} results`);
     assert(Buffer.compare(readFileSync(out2), reference) === 0, 'the file differs from the run without a kill');
-    await waitExit(workers[0]);
   });
 
   await test('no worker left: a clear error, nothing written', async () => {
-    killGroup(workers[1]);
-    await waitExit(workers[1]);
+    await cluster.kill(workers[1]);
     const out3 = join(work, 'out3.wsindy');
     const r = await wsindy(['compress-shards', join(work, 'shards'), '-o', out3, '--dask', address, '--dask-timeout', '5']);
     assert(r.status === 1, `exit ${r.status}`);
@@ -265,14 +200,13 @@ async function main() {
     assert(!existsSync(out4), 'an output was written');
   });
 
-  killGroup(scheduler);
-  for (const p of started) killGroup(p);
-  await Promise.all(started.map((p) => waitExit(p)));
+  await cluster.stop();
   await test('no scheduler, worker or kernel process left behind', async () => {
-    await waitFor(() => strays().length === 0, 10_000, `strays to exit: ${strays().join('; ')}`);
+    await waitFor(() => strays(MARK).length === 0, 10_000, `strays to exit: ${strays(MARK).join('; ')}`);
   });
 }
 
+let cluster = null;
 let crashed = 0;
 try {
   await main();
@@ -280,7 +214,7 @@ try {
   crashed = 1;
   console.log(`  ✘ dask stage setup: ${e && e.stack ? e.stack : e}`);
 } finally {
-  for (const p of started) killGroup(p);
+  await cluster?.stop();
   rmSync(work, { recursive: true, force: true });
 }
 const passed = results.filter((r) => r.ok).length;

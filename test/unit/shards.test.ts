@@ -76,7 +76,8 @@ for (const c of CASES) {
     const ref = await compressFile(csv, streamed, options, undefined, undefined, { blockLength: c.segment });
     const s = await compressShards(files, sharded, options, inProcessEngine(), 'shards', undefined, { segmentLength: c.segment });
     assert.equal(s.shards, 8);
-    assert.deepEqual(s.tasks, { scan: 8, prefix: 1, fit: 8, encode: s.tasks.encode });
+    // these records are shorter than the prefix the test functions come from: every shard projects its states
+    assert.deepEqual(s.tasks, { scan: 8, prefix: 8, fit: 8, encode: s.tasks.encode });
     assert.ok(s.tasks.encode >= 2);
     assert.equal(s.m, ref.m);
     assert.equal(s.rank, ref.rank);

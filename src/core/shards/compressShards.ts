@@ -1,8 +1,8 @@
 // The shard driver: map (kernels on an engine) and reduce (plan.ts, here) in turn, then one .wsindy written
-// atomically. Steps: scan every shard → checks, POD, library → prefix (test functions) → fit every shard →
-// regression, encoding plan → encode: segment 0 first (it fixes the RK4 sub-steps, as in the streaming
-// coder), then every shard's segments → assembly. Nothing is written unless every task succeeded; the work
-// folder with the partials is removed unless the caller keeps it.
+// atomically. Steps: scan every shard → checks, POD, library → prefix states (the first 65 536 steps) →
+// test functions → fit every shard → regression, encoding plan → encode every shard's segments → assembly.
+// Nothing is written unless every task succeeded; the work folder with the partials is removed unless the
+// caller keeps it.
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,10 +13,10 @@ import type { CompressOptions, CompressSummary } from '../options';
 import { noProgress, phaseTimer, type ProgressSink } from '../progress';
 import { writeFileAtomic } from '../platform/atomicWrite';
 import { equationsText } from '../sindy/equations';
-import type { TestFunctions } from '../sindy/testFunctions';
+import { chooseTestFunctions } from '../sindy/testFunctions';
 import { defaultBlockLength } from '../stream/stagedCsv';
 import type { Engine, TaskDone } from './engine';
-import type { EncodePartial, EncodeTask, FitPartial, FitTask, PrefixTask, ReadSpec, ScanTask, ShardScan } from './kernels';
+import type { EncodePartial, EncodeTask, FitPartial, FitTask, PrefixPartial, PrefixTask, ReadSpec, ScanTask, ShardScan } from './kernels';
 import { readPartial, writePartial } from './partials';
 import { checkShards, libraryFor, mergeFits, mergePod, prefixSteps, segmentOwners, shardsFor } from './plan';
 import { taskKind, type KernelKind } from './run';
@@ -112,9 +112,15 @@ export async function compressShards(
     const podLite = pod ? { mean: pod.mean, modes: pod.modes, rank: pod.rank } : null;
     lap('pod');
     progress({ phase: 'identify', fraction: 0 });
+    // test functions: support from the first P steps (their states, projected on the shards that hold
+    // them), centres over the whole record, as the streaming fit chooses them
     const P = prefixSteps(M);
-    const prefixTask: PrefixTask = { shards: shardsFor(refs, 0, P), read, rule, M, t0: time[0], t1: time[M - 1], pod: podLite, n, J: fl.lib.terms.length, testFunctions: options.testFunctions ?? {} };
-    const [tf] = await batch<TestFunctions>('prefix', [prefixTask]);
+    const prefixTasks: PrefixTask[] = shardsFor(refs, 0, P).map((shard) => ({ shard, read, rule, take: Math.min(shard.m, P - shard.offset), pod: podLite, n }));
+    const prefixParts = await batch<PrefixPartial>('prefix', prefixTasks);
+    const r = fl.stateNames.length;
+    const prefix = Array.from({ length: r }, () => new Float64Array(P));
+    prefixParts.forEach((p, k) => p.states.forEach((a, e) => prefix[e].set(a, prefixTasks[k].shard.offset)));
+    const tf = chooseTestFunctions(prefix, time.subarray(0, P), options.testFunctions ?? {}, fl.lib.terms.length, time);
     const fitTasks = refs.map(
       (shard, k): FitTask => ({
         shard,
@@ -135,17 +141,17 @@ export async function compressShards(
     const S = Math.min(M, tuning.segmentLength ?? defaultBlockLength(n));
     const owners = segmentOwners(refs, M, S);
     const encodeAll = async (plan: PlanInput): Promise<{ segments: CodedSegment[]; substeps: number }> => {
-      const base = { read, rule, segmentLength: S, M, n, plan };
-      const seg0: EncodeTask = { ...base, shards: shardsFor(refs, 0, S), first: 0, last: 0, substeps: null };
-      const [head] = await batch<EncodePartial>('encode', [seg0]);
-      const rest: EncodeTask[] = [];
-      for (const o of owners) {
-        const first = Math.max(o.first, 1);
-        if (first > o.last) continue;
-        rest.push({ ...base, shards: shardsFor(refs, first * S, Math.min(M, (o.last + 1) * S)), first, last: o.last, substeps: head.substeps });
+      // Every task chooses the RK4 sub-steps on its first segment (the file's are segment 0's); the rare task
+      // whose choice differs is coded again with segment 0's. No task waits for segment 0.
+      const tasks: EncodeTask[] = owners.map((o) => ({ read, rule, segmentLength: S, M, n, plan, shards: shardsFor(refs, o.first * S, Math.min(M, (o.last + 1) * S)), first: o.first, last: o.last, substeps: null }));
+      const parts = await batch<EncodePartial>('encode', tasks);
+      const substeps = parts[0].substeps;
+      const again = parts.map((p, k) => (p.substeps === substeps ? -1 : k)).filter((k) => k >= 0);
+      if (again.length) {
+        const redone = await batch<EncodePartial>('encode', again.map((k) => ({ ...tasks[k], substeps })));
+        again.forEach((k, i) => (parts[k] = redone[i]));
       }
-      const parts = rest.length ? await batch<EncodePartial>('encode', rest) : [];
-      return { segments: [head, ...parts].flatMap((p) => p.segments), substeps: head.substeps };
+      return { segments: parts.flatMap((p) => p.segments), substeps };
     };
     let planInput: PlanInput = { mode: options.mode, tolerance: options.tolerance, absError: options.absError, n, min, max, system, amax: pod ? amax : null };
     let coded = await encodeAll(planInput);
@@ -204,5 +210,5 @@ export async function compressShards(
 }
 
 function kindKey(kind: KernelKind): string {
-  return kind === 'prefix' ? 'tf' : kind;
+  return kind;
 }

@@ -5,7 +5,8 @@
 //
 // The kernels (one shard each unless said):
 // - scan: extremes, first sample, time stamps, shifted sums and Gram matrix (n ≤ 512) of the shard;
-// - prefix (one task): the test functions, from the first PREFIX_STEPS steps, as the streaming fit chooses them;
+// - prefix (the shards of the first PREFIX_STEPS steps): their states, which the driver picks the test
+//   functions from, as the streaming fit does;
 // - fit: the shard's weak-form sums G, b, with the halo — the next shard's first sample, so the interval
 //   joining the two shards is counted once (the sums are per interval: that one sample is all a test
 //   function straddling the join needs) — and max |a_k|;
@@ -19,12 +20,11 @@ import type { LibraryTerm, PodBasis } from '../model';
 import type { SourceFormat } from '../dataset';
 import { encodeSegment, planEncoding, type CodedSegment, type PlanInput } from '../codec/encode';
 import { evaluateLibrary } from '../sindy/library';
-import { chooseTestFunctions, type TestFunctionOptions, type TestFunctions } from '../sindy/testFunctions';
+import type { TestFunctions } from '../sindy/testFunctions';
 import { WeakFormAccumulator } from '../sindy/weakForm';
 import { projectOnModes } from '../numerics/pod';
 import { stageCsvFile, type StagedCsv } from '../stream/stagedCsv';
 import { gramAccumulate, STREAM_GRAM_MAX_N } from '../stream/streamPod';
-import { PREFIX_STEPS } from '../stream/streamIdentify';
 
 /** How the shards are read (the CSV options of compress). */
 export interface ReadSpec {
@@ -235,44 +235,34 @@ async function visitRange(
 }
 
 // ---------------------------------------------------------------------------------------------------
-// prefix: the test functions
+// prefix: the states the test functions are chosen from
 
 export interface PrefixTask {
-  /** The shards holding the first min(M, PREFIX_STEPS) steps. */
-  shards: ShardRef[];
+  /** A shard holding some of the first min(M, PREFIX_STEPS) steps. */
+  shard: ShardRef;
   read: ReadSpec;
   rule: TimeRule;
-  /** Steps of the whole record, and its first and last time stamps. */
-  M: number;
-  t0: number;
-  t1: number;
+  /** Steps to project, from the shard's first. */
+  take: number;
   pod: Pick<PodBasis, 'mean' | 'modes' | 'rank'> | null;
   n: number;
-  /** Library columns (the test functions must be at least this many). */
-  J: number;
-  testFunctions: TestFunctionOptions;
 }
 
-export async function prefixTestFunctions(task: PrefixTask): Promise<TestFunctions> {
-  const P = Math.min(task.M, PREFIX_STEPS);
+export interface PrefixPartial {
+  /** r states (POD coordinates, or the variables themselves) at the shard's first `take` steps. */
+  states: Float64Array[];
+}
+
+export async function prefixStates(task: PrefixTask): Promise<PrefixPartial> {
+  const { shard, take } = task;
   const r = task.pod ? task.pod.rank : task.n;
-  const states = Array.from({ length: r }, () => new Float64Array(P));
-  const time = new Float64Array(P);
-  await visitRange(task.shards, task.read, task.rule, 0, P, (j, rows, t) => {
+  const states = Array.from({ length: r }, () => new Float64Array(take));
+  await visitRange([shard], task.read, task.rule, shard.offset, shard.offset + take, (j, rows, t) => {
     const len = t.length;
     const a = task.pod ? projectOnModes(rows, task.pod.mean, task.pod.modes, r, len) : rows;
-    for (let k = 0; k < r; k++) states[k].set(a[k].subarray(0, len), j);
-    time.set(t, j);
+    for (let k = 0; k < r; k++) states[k].set(a[k].subarray(0, len), j - shard.offset);
   });
-  // chooseTestFunctions spreads the centres over `centresOver`, reading only its length and its ends:
-  // the whole record's grid is not needed here, an array of M stamps with the right ends will do.
-  let whole = time;
-  if (task.M > P) {
-    whole = new Float64Array(task.M);
-    whole[0] = task.t0;
-    whole[task.M - 1] = task.t1;
-  }
-  return chooseTestFunctions(states, time, task.testFunctions, task.J, whole);
+  return { states };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -354,7 +344,10 @@ export interface EncodeTask {
   M: number;
   n: number;
   plan: PlanInput;
-  /** RK4 sub-steps of the file (null: chosen on this task's first segment, as the streaming coder does). */
+  /**
+   * RK4 sub-steps of the file; null: chosen on this task's first segment, as the streaming coder does on
+   * segment 0 (the driver reruns a task whose choice differs from segment 0's).
+   */
   substeps: number | null;
 }
 

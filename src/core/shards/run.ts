@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../platform/atomicWrite';
 import { OptionError, WsindyError } from '../errors';
-import { encodeShard, fitShard, prefixTestFunctions, scanShard, type EncodeTask, type FitTask, type PrefixTask, type ScanTask } from './kernels';
+import { encodeShard, fitShard, prefixStates, scanShard, type EncodeTask, type FitTask, type PrefixTask, type ScanTask } from './kernels';
 import { readPartial, writePartial, type PartialKind } from './partials';
 
 export type KernelKind = 'scan' | 'prefix' | 'fit' | 'encode';
@@ -20,7 +20,7 @@ async function runKernel(kind: KernelKind, taskText: string, name: string): Prom
     case 'scan':
       return writePartial('scan', { scan: await scanShard(readPartial<{ task: ScanTask }>(taskText, 'scan-task', name).task) });
     case 'prefix':
-      return writePartial('prefix', { tf: await prefixTestFunctions(readPartial<{ task: PrefixTask }>(taskText, 'prefix-task', name).task) });
+      return writePartial('prefix', { prefix: await prefixStates(readPartial<{ task: PrefixTask }>(taskText, 'prefix-task', name).task) });
     case 'fit':
       return writePartial('fit', { fit: await fitShard(readPartial<{ task: FitTask }>(taskText, 'fit-task', name).task) });
     case 'encode':

@@ -38,7 +38,10 @@ export async function listShards(spec: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
     throw new OptionError(`${dir}: ${e.code === 'ENOENT' ? 'no such folder' : e.message}`);
   });
-  const names = entries.filter((e) => e.isFile() && match(e.name)).map((e) => e.name).sort(compareShardNames);
+  // files, and links to files (shards are often linked into a run's folder)
+  const isFile = async (e: (typeof entries)[number]): Promise<boolean> => e.isFile() || (e.isSymbolicLink() && Boolean((await stat(join(dir, e.name)).catch(() => null))?.isFile()));
+  const kept = await Promise.all(entries.map(async (e) => (match(e.name) && (await isFile(e)) ? e.name : null)));
+  const names = kept.filter((n): n is string => n !== null).sort(compareShardNames);
   if (names.length === 0) throw new OptionError(`${spec}: no shard files found`);
   return names.map((n) => join(dir, n));
 }
