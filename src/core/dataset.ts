@@ -13,6 +13,44 @@ export interface SourceFormat {
   /** Index of the time column among the CSV columns (columns layout only), else null. */
   timeColumn: number | null;
   lineEnding: '\n' | '\r\n';
+  /**
+   * What the source carries beyond a grid of numbers (comment lines, units row, index column, date-time
+   * stamps, decimal commas, missing cells), kept in the file's SRCX section and written back verbatim.
+   * Absent for plain CSVs (their .wsindy files keep their bytes).
+   */
+  extras?: SourceExtras;
+}
+
+/** See SourceFormat.extras; every field is optional and absent when the source has nothing of the kind. */
+export interface SourceExtras {
+  /** Text before the header (comment and preamble lines), verbatim with its line endings. */
+  preamble?: string;
+  /** The units row directly under the header, verbatim without its line ending. */
+  units?: string;
+  /** A row-index column (pandas' unnamed index) at CSV column `column`, holding start, start + 1, … */
+  index?: { column: number; start: number };
+  /** The time column holds ISO 8601 date-times; `time` is then seconds since the first stamp. */
+  dates?: DateStamps;
+  /** Numbers are read and written with a decimal comma (';' or tab delimiter). */
+  decimalComma?: boolean;
+  /** Missing cells: the series hold a bridged value there, the CSV gets each cell's spelling back. */
+  missing?: MissingCells;
+}
+
+export interface DateStamps {
+  /** The first stamp's text: its layout (separator, fraction digits, zone) prints every other stamp. */
+  first: string;
+  /** Every stamp's text, when one layout does not reproduce them all (mixed zones or layouts). */
+  texts?: string[];
+}
+
+export interface MissingCells {
+  /** The distinct cell texts, verbatim (quotes and spaces included): '', 'NaN', 'NA', … */
+  spellings: string[];
+  /** Flat indices variable · m + step, strictly increasing. */
+  cells: Float64Array;
+  /** Index into spellings of each cell. */
+  kinds: Uint16Array;
 }
 
 export interface Dataset {

@@ -22,6 +22,10 @@ interface Expected {
   timeColumn?: number | null;
   delimiter?: string;
   lineEnding?: string;
+  /** Missing cells kept (with their spellings). */
+  missing?: number;
+  /** Which SourceExtras the file carries (none when absent). */
+  extras?: string[];
 }
 
 const manifest = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8')) as Record<string, Expected>;
@@ -47,6 +51,9 @@ for (const [file, exp] of Object.entries(manifest)) {
       if (exp.timeColumn !== undefined) assert.equal(ds.source.timeColumn, exp.timeColumn);
       if (exp.delimiter) assert.equal(ds.source.delimiter, exp.delimiter);
       if (exp.lineEnding) assert.equal(ds.source.lineEnding, exp.lineEnding);
+      assert.deepEqual(Object.keys(ds.source.extras ?? {}).sort(), (exp.extras ?? []).slice().sort());
+      assert.equal(ds.source.extras?.missing?.cells.length ?? 0, exp.missing ?? 0);
+      for (const s of ds.series) for (const v of s) assert.ok(Number.isFinite(v), 'gaps are bridged');
       // Same result from the in-memory entry point.
       const again = parseCsvBuffer(readFileSync(path), file);
       assert.deepEqual(again.series, ds.series);

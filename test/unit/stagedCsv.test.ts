@@ -276,6 +276,9 @@ test('large tiles and long lines (written without copying, tiles reused after th
 
 interface Expected {
   expect: 'ok' | 'error';
+  extras?: string[];
+  /** Staging refuses it before reaching its error or outcome (extras found at detection). */
+  stagingRefused?: boolean;
 }
 
 test('every bad-input fixture: the same message (or the same data) as readCsvFile, and no temp file left', async () => {
@@ -287,6 +290,12 @@ test('every bad-input fixture: the same message (or the same data) as readCsvFil
       const path = join(badDir, file);
       for (const chunkBytes of [undefined, 64]) {
         const opts: StageOptions = { displayName: file, chunkBytes, blockLength: 7 };
+        if ((exp.expect === 'ok' && (exp.extras ?? []).length > 0) || exp.stagingRefused) {
+          // comments, units, index, dates, decimal commas, gaps: refused with a clear message, not dropped
+          await assert.rejects(stageCsvFile(path, { ...opts, tempDir: dir }), (e: unknown) => e instanceof InputError && e.message.includes('the streaming pipeline cannot keep'));
+          assert.deepEqual(readdirSync(dir), [], `${file}: temp dir empty after the refusal`);
+          continue;
+        }
         if (exp.expect === 'ok') {
           await checkSame(path, opts, file);
           continue;
@@ -319,7 +328,7 @@ test('errors found late in a long file: same message, temp file deleted (time or
       ['decreasing time', (l) => (l[1 + 1501] = '0.5,1,2,3')],
       ['not a number late', (l) => (l[1 + 1900] = l[1 + 1900].replace(/,[^,]*$/, ',abc'))],
       ['ragged late', (l) => (l[1 + 1234] = '99,1,2')],
-      ['nan late', (l) => (l[1 + 1999] = l[1 + 1999].replace(/,[^,]*$/, ',NaN'))],
+      ['inf late', (l) => (l[1 + 1999] = l[1 + 1999].replace(/,[^,]*$/, ',Inf'))],
     ];
     for (const [name, edit] of cases) {
       const lines = good.slice();

@@ -29,7 +29,15 @@ export const TAB = 9;
 /** Header names recognised as the time column (compared lower-case, without a unit like "(s)" or "[ms]"). */
 export const TIME_NAMES: ReadonlySet<string> = new Set([
   't', 'time', 'times', 'timestamp', 'timestamps', 'time_s', 't_s', 'sec', 'secs', 'second', 'seconds',
-  'time_sec', 'elapsed', 'elapsed_time',
+  'time_sec', 'elapsed', 'elapsed_time', 'date', 'datetime', 'date_time', 'time_stamp',
+]);
+
+/**
+ * Names of a step or index column (pandas' `index`, `Unnamed: 0` after a re-read, `step`, `frame`, …): the
+ * time column when no TIME_NAMES column exists and its sampled values are increasing integers or uniform.
+ */
+export const INDEX_NAMES: ReadonlySet<string> = new Set([
+  'index', 'idx', 'unnamed:_0', 'step', 'steps', 'frame', 'frames', 'sample', 'samples', 'iteration', 'iter', 'row',
 ]);
 
 /** Number of leading bytes to skip (the UTF-8 BOM), after checking the data looks like text. */
@@ -75,6 +83,8 @@ export interface SampleLine {
   start: number;
   end: number;
   line: number;
+  /** Position just after the line's line ending. */
+  after: number;
 }
 
 export interface Sample {
@@ -89,12 +99,12 @@ export interface Sample {
 }
 
 /** Split up to maxLines non-blank lines from [start, end), honouring quotes (a quoted field may span lines). */
-export function sampleLines(b: Uint8Array, start: number, end: number, eof: boolean, maxLines = 50): Sample {
+export function sampleLines(b: Uint8Array, start: number, end: number, eof: boolean, maxLines = 50, firstLine = 1): Sample {
   const lines: SampleLine[] = [];
   let p = start;
-  let line = 1;
+  let line = firstLine;
   let afterFirst = -1;
-  let lineAfterFirst = 1;
+  let lineAfterFirst = firstLine;
   let lineEnding: '\n' | '\r\n' = '\n';
   // Next quote at or after p (or end): lines before it end at their first LF, found with the native indexOf
   // (a seed-layout chunk holds a few lines of ~150 KB each; the byte loop below took ~15 ms cold per 4 MiB).
@@ -131,7 +141,7 @@ export function sampleLines(b: Uint8Array, start: number, end: number, eof: bool
       lineAfterFirst = line;
       lineEnding = crlf ? '\r\n' : '\n';
     }
-    lines.push({ start: ls, end: le, line: startLine });
+    lines.push({ start: ls, end: le, line: startLine, after: p });
   }
   return { lines, afterFirst: afterFirst < 0 ? end : afterFirst, lineAfterFirst, lineEnding };
 }
@@ -175,7 +185,7 @@ export function detectDelimiter(b: Uint8Array, lines: SampleLine[], file: string
     // deopts, each re-running interpreted, on the 150 KB lines of a seed-layout file).
     countWarm = true;
     const t = new TextEncoder().encode('1,"a;\tb",2;3\t4');
-    const l: SampleLine = { start: 0, end: t.length, line: 1 };
+    const l: SampleLine = { start: 0, end: t.length, line: 1, after: t.length };
     const o = new Int32Array(3);
     for (let i = 0; i < 12; i++) countDelimiters(t, l, o, 0);
   }
@@ -285,12 +295,79 @@ export function trimRange(b: Uint8Array, start: number, end: number, delim: numb
 }
 
 /** Does the cell read as a number (including NaN/Inf spellings, which are reported later as not finite)? */
-export function isNumberLike(b: Uint8Array, c: RawCell, delim: number): boolean {
+export function isNumberLike(b: Uint8Array, c: RawCell, delim: number, decimalComma = false): boolean {
   const [s, e] = trimRange(b, c.start, c.end, delim);
   if (s === e) return false;
-  const v = parseDecimal(b, s, e);
+  const v = decimalComma ? parseDecimal(commaToPoint(b, s, e), 0, e - s) : parseDecimal(b, s, e);
   if (v === v) return true;
   return isNonFiniteWord(latin1.decode(b.subarray(s, e)));
+}
+
+/** A copy of b[s, e) with ',' read as the decimal point. */
+function commaToPoint(b: Uint8Array, s: number, e: number): Uint8Array {
+  const c = b.slice(s, e);
+  for (let i = 0; i < c.length; i++) if (c[i] === COMMA) c[i] = 46;
+  return c;
+}
+
+/** The cell's trimmed text (quotes removed). */
+export function cellValueText(b: Uint8Array, c: RawCell, delim: number): string {
+  const [s, e] = trimRange(b, c.start, c.end, delim);
+  return cellText(b, { start: s, end: e, quoted: c.quoted });
+}
+
+/** A number written with a decimal comma: `0,25`, `-1,5e-3`, `,5`. */
+const DECIMAL_COMMA = /^[+-]?\d*,\d+([eE][+-]?\d+)?$/;
+
+export function isDecimalCommaNumber(text: string): boolean {
+  return DECIMAL_COMMA.test(text.trim());
+}
+
+/**
+ * Decimal commas: with ';' or tab as the delimiter, some sampled cell is a number with a decimal comma and
+ * none has a decimal point.
+ */
+export function hasDecimalCommas(b: Uint8Array, lines: SampleLine[], delim: number): boolean {
+  if (delim === COMMA) return false;
+  let comma = false;
+  for (const l of lines) {
+    for (const c of splitCells(b, l, delim)) {
+      const t = cellValueText(b, c, delim);
+      if (DECIMAL_COMMA.test(t)) comma = true;
+      else if (/^[+-]?\d*\.\d+([eE][+-]?\d+)?$/.test(t)) return false;
+    }
+  }
+  return comma;
+}
+
+/**
+ * Leading comment lines (starting with one of `prefixes`) and the blank lines among them: where the rest
+ * starts and how many lines were skipped, or null when there are none; -1 when more bytes are needed.
+ */
+export function skipPreamble(b: Uint8Array, start: number, end: number, eof: boolean, prefixes: readonly Uint8Array[]): { start: number; lines: number } | null | -1 {
+  let p = start;
+  let lines = 0;
+  let comments = 0;
+  while (p < end) {
+    let q = b.indexOf(LF, p);
+    if (q < 0 || q >= end) {
+      if (!eof) return -1;
+      q = end;
+    }
+    let le = q;
+    if (le > p && b[le - 1] === CR) le--;
+    let blank = true;
+    for (let i = p; i < le && blank; i++) if (b[i] !== 32 && b[i] !== TAB) blank = false;
+    const comment = !blank && prefixes.some((x) => x.length > 0 && le - p >= x.length && x.every((c, i) => b[p + i] === c));
+    if (!blank && !comment) break;
+    p = q < end ? q + 1 : end;
+    lines++;
+    if (comment) comments++;
+  }
+  if (p >= end && !eof) return -1;
+  if (comments === 0) return null;
+  // blank lines around the comments stay in the preamble too (verbatim)
+  return { start: p, lines };
 }
 
 /** Normalised header name for time-column matching: lower case, no unit in brackets, no spaces. */
@@ -311,6 +388,8 @@ export function findTimeColumn(
   ncol: number,
   override: string | undefined,
   file: string,
+  /** For INDEX_NAMES columns: whether column j's sampled values look like steps. */
+  indexLike?: (j: number) => boolean,
 ): number | null {
   if (override !== undefined && override !== '') {
     if (header) {
@@ -330,7 +409,26 @@ export function findTimeColumn(
   }
   if (!header) return null;
   const k = header.findIndex((h) => TIME_NAMES.has(timeKey(h)));
-  return k < 0 ? null : k;
+  if (k >= 0) return k;
+  const x = header.findIndex((h, j) => INDEX_NAMES.has(timeKey(h)) && (indexLike?.(j) ?? false));
+  return x < 0 ? null : x;
+}
+
+/** Sampled values of an index-like column: strictly increasing and integers or uniformly spaced. */
+export function looksLikeSteps(values: number[]): boolean {
+  if (values.length < 2) return values.length === 1 && Number.isInteger(values[0]);
+  const d = values[1] - values[0];
+  let integers = true;
+  let uniform = true;
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isInteger(values[i])) integers = false;
+    if (i > 0) {
+      const di = values[i] - values[i - 1];
+      if (!(di > 0)) return false;
+      if (Math.abs(di - d) > 1e-9 * Math.max(1, Math.abs(d))) uniform = false;
+    }
+  }
+  return integers || uniform;
 }
 
 /** Seed layout (rows = variables) when there are fewer data rows than columns. */

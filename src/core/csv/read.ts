@@ -27,25 +27,34 @@
 //   is ignored when the file has a time column.
 // - NaN, Inf and values that overflow to ±Infinity (1e400) are errors; 1e-400 underflows to 0 (valid).
 import { open } from 'node:fs/promises';
-import type { Dataset, Delimiter, SourceFormat } from '../dataset';
+import type { Dataset, Delimiter, SourceExtras, SourceFormat } from '../dataset';
 import { defaultNames } from '../dataset';
 import { CancelledError, InputError, OptionError } from '../errors';
 import type { ProgressSink } from '../progress';
 import { decimalToDouble, isNonFiniteWord, latin1, longDivide, parseDecimal, scanNumber, scanState } from './numberText';
 import {
   cellText,
+  cellValueText,
   checkTextEncoding,
   decodeText,
   delimiterName,
   detectDelimiter,
   findTimeColumn,
+  hasDecimalCommas,
+  isDecimalCommaNumber,
   isNumberLike,
+  looksLikeSteps,
   rowsAreVariables,
   sampleLines,
+  skipPreamble,
   splitCells,
   trimRange,
   truncate,
+  type RawCell,
+  type SampleLine,
 } from './detect';
+import { formatStamp, isStamp, parseStamp, secondsSince, type Stamp } from './dates';
+import { bridgeGaps, isMissingWord, MAX_MISSING_FRACTION, MAX_SPELLING } from './missing';
 
 /** Fewest time steps we accept: the weak form needs several test functions with a few points each. */
 export const MIN_TIME_STEPS = 16;
@@ -62,6 +71,10 @@ export interface ReadCsvOptions {
   chunkBytes?: number;
   /** Sees every byte of the file once, in order (e.g. a checksum), so no second pass is needed. */
   onBytes?: (chunk: Uint8Array) => void;
+  /** Leading lines starting with this (as well as '#') are comments, kept verbatim. */
+  commentPrefix?: string;
+  /** Decimal separator of the numbers: detect (',' with ';' or tab delimiters and commas in numbers), or force. */
+  decimal?: 'auto' | '.' | ',';
 }
 
 /**
@@ -140,6 +153,10 @@ export interface CsvEngineState {
   tc: number;
   /** Columns layout: initial rows per column (an estimate from the file size). */
   cap: number;
+  /** Numbers have decimal commas (feed() reads ',' as '.'). */
+  decimalComma: boolean;
+  /** The time column holds date-times (parsed in order from the first stamp: one engine only). */
+  dates: boolean;
 }
 
 /** What the engine has parsed (without a sink): csvParallel moves it between engines. */
@@ -185,6 +202,28 @@ export class CsvEngine {
   private base = 0;
   /** Rows layout: lines handed to the sink so far. */
   private lineCount = 0;
+  // What the source carries beyond numbers (SourceExtras), found by detect() or while parsing.
+  private decimalComma = false;
+  private preamble: string | null = null;
+  private units: string | null = null;
+  /** Column of an unnamed row index (pandas), checked to hold consecutive integers in finish(); -1: none. */
+  private indexCol = -1;
+  private headerLine = 1;
+  /** The time column holds date-times: the first stamp, its text, and every text once one layout does not print them all. */
+  private dates = false;
+  private dateFirst: Stamp | null = null;
+  private dateFirstText = '';
+  private dateTexts: string[] | null = null;
+  /** Missing cells as found: data line index, CSV column, spelling id. */
+  private missRow: number[] = [];
+  private missCol: number[] = [];
+  private missKind: number[] = [];
+  private spellings: string[] = [];
+  private spellingIds = new Map<string, number>();
+  /** Set by slowCell for a missing cell: its verbatim text. */
+  private missText = '';
+  /** A range engine of csvParallel (missing cells there send the file to the single-threaded reader). */
+  private inRange = false;
 
   constructor(file: string, opts: ReadCsvOptions, totalBytes: number, sink: CsvSink | null = null) {
     if (!warmed) {
@@ -212,7 +251,11 @@ export class CsvEngine {
     if (b.subarray(s0, end).indexOf(LF) < 0 && b.subarray(s0, end).indexOf(CR) >= 0) {
       throw this.err('not a text CSV with supported line endings: lines end with CR only (old Mac format); use LF or CRLF');
     }
-    const sample = sampleLines(b, s0, end, eof);
+    // Leading comment lines ('#' or the configured prefix) and blank lines among them: kept verbatim.
+    const pre = skipPreamble(b, s0, end, eof, this.commentPrefixes());
+    if (pre === -1) return -1;
+    const d0 = pre ? pre.start : s0;
+    const sample = sampleLines(b, d0, end, eof, 50, pre ? pre.lines + 1 : 1);
     if (sample.lines.length === 0) {
       if (eof) throw this.err('empty file');
       return -1;
@@ -220,28 +263,58 @@ export class CsvEngine {
     const delim = detectDelimiter(b, sample.lines, this.file);
     this.delim = delim;
     this.lineEnding = sample.lineEnding;
+    const decimal = this.opts.decimal ?? 'auto';
+    if (decimal === ',' && delim === 44) {
+      throw this.err("a decimal comma needs ';' or tab as the delimiter, and this file is ','-separated", sample.lines[0].line);
+    }
+    const dc = decimal === ',' || (decimal === 'auto' && hasDecimalCommas(b, sample.lines, delim));
     const first = sample.lines[0];
     const firstCells = splitCells(b, first, delim);
-    // A trailing delimiter's empty cell does not make a data line a header ("1,2,3," is data).
+    // A trailing delimiter's empty cell does not make a data line a header ("1,2,3," is data), nor do
+    // missing-value cells ("1,NA,2" is data).
     const lastFirst = firstCells[firstCells.length - 1];
     const emptyLast = firstCells.length > 1 && !lastFirst.quoted && lastFirst.start === lastFirst.end;
-    const hasHeader = firstCells.some((c, j) => !(emptyLast && j === firstCells.length - 1) && !isNumberLike(b, c, delim));
-    const dataLine = hasHeader ? sample.lines[1] : first;
+    const isText = (c: RawCell): boolean => !isNumberLike(b, c, delim, dc) && !isMissingWord(cellValueText(b, c, delim));
+    const hasHeader = firstCells.some((c, j) => !(emptyLast && j === firstCells.length - 1) && isText(c));
+    // A units row: directly under the header, no cell a number or a date, some cell text.
+    let unitsLine: SampleLine | null = null;
+    if (hasHeader && sample.lines.length > 1 && sample.lines[1].line === sample.lineAfterFirst) {
+      const l = sample.lines[1];
+      const cells = splitCells(b, l, delim);
+      const noNumbers = cells.every((c) => !isNumberLike(b, c, delim, dc) && !isStamp(cellValueText(b, c, delim)));
+      if (noNumbers && cells.some((c) => isText(c))) unitsLine = l;
+    }
+    const dataIdx = hasHeader ? (unitsLine ? 2 : 1) : 0;
+    const dataLine = sample.lines[dataIdx];
     if (!dataLine) {
       if (!eof) return -1;
-      throw this.err('header only, no data rows', first.line + 1);
+      throw this.err('header only, no data rows', (unitsLine ?? first).line + 1);
     }
     const dataCells = hasHeader ? splitCells(b, dataLine, delim) : firstCells;
     const lastData = dataCells[dataCells.length - 1];
-    this.trailing = dataCells.length > 1 && !lastData.quoted && lastData.start === lastData.end;
-    let ncol = dataCells.length - (this.trailing ? 1 : 0);
+    // A trailing delimiter ends every sampled data line; an empty last cell on some lines is a missing value.
+    const dataLines = sample.lines.slice(dataIdx);
+    let trailing = dataCells.length > 1 && !lastData.quoted && lastData.start === lastData.end && dataLines.every((l) => b[l.end - 1] === delim);
+    let h: string[] | null = null;
     if (hasHeader) {
-      let h = firstCells.map((c) => cellText(b, c));
+      h = firstCells.map((c) => cellText(b, c));
+      // a header cell over the empty last cells names a column whose values are missing
+      if (trailing && h.length === dataCells.length && !(h[h.length - 1].trim() === '' && !firstCells[h.length - 1].quoted)) trailing = false;
+    }
+    this.trailing = trailing;
+    let ncol = dataCells.length - (this.trailing ? 1 : 0);
+    if (h) {
       if (h.length === ncol + 1 && h[h.length - 1].trim() === '' && !firstCells[h.length - 1].quoted) h = h.slice(0, ncol);
       this.header = h;
       ncol = h.length;
+      // pandas' unnamed index column: an empty first header cell over integers
+      if (ncol > 1 && h[0] === '' && !firstCells[0].quoted && /^[+-]?\d+$/.test(cellValueText(b, dataCells[0], delim))) this.indexCol = 0;
     }
     this.ncol = ncol;
+    this.decimalComma = dc;
+    this.preamble = pre ? decodeText(b.subarray(s0, d0)) : null;
+    this.units = unitsLine ? decodeText(b.subarray(unitsLine.start, unitsLine.end)) : null;
+    this.headerLine = first.line;
 
     const layout = this.opts.layout ?? 'auto';
     if (layout === 'rows') {
@@ -263,9 +336,29 @@ export class CsvEngine {
       throw this.err('a time column needs the columns layout (one column per variable)');
     }
     if (this.mode === 'cols') {
-      this.tc = findTimeColumn(this.header, ncol, this.opts.timeColumn, this.file) ?? -1;
+      const columnValues = (j: number): number[] =>
+        dataLines.map((l) => {
+          const c = splitCells(b, l, delim)[j];
+          const t = c ? cellValueText(b, c, delim) : '';
+          return t === '' ? NaN : Number(dc ? t.replace(',', '.') : t);
+        });
+      this.tc = findTimeColumn(this.header, ncol, this.opts.timeColumn, this.file, (j) => j !== this.indexCol && looksLikeSteps(columnValues(j))) ?? -1;
+      if (this.tc === this.indexCol) this.indexCol = -1;
+      // ISO 8601 date-times: the named time column's, else the first column of them
+      if (this.header) {
+        const stampAt = (j: number): boolean => j < dataCells.length && isStamp(unquote(cellValueText(b, dataCells[j], delim)));
+        if (this.tc >= 0) this.dates = stampAt(this.tc);
+        else if ((this.opts.timeColumn ?? '') === '') {
+          for (let j = 0; j < ncol; j++) {
+            if (j !== this.indexCol && stampAt(j)) {
+              this.tc = j;
+              this.dates = true;
+              break;
+            }
+          }
+        }
+      }
       let bytes = 0;
-      const dataLines = sample.lines.slice(hasHeader ? 1 : 0);
       for (const l of dataLines) bytes += l.end - l.start + 1;
       const est = Math.ceil(((this.totalBytes - skip) / (bytes / dataLines.length)) * 1.05) + 16;
       this.cap = Math.max(16, Math.min(est, 1 << 26));
@@ -283,20 +376,94 @@ export class CsvEngine {
     }
     if (this.mode === 'cols') for (let j = 0; j < ncol; j++) this.cols.push(new Float64Array(this.cap));
     if (this.header) this.names = this.variableNames(this.header, first.line);
+    if (this.sink) this.refuseExtrasWhenStaging();
     this.detected = true;
+    if (unitsLine) {
+      this.line = unitsLine.line + 1;
+      return unitsLine.after;
+    }
     if (hasHeader) {
       this.line = sample.lineAfterFirst;
       return sample.afterFirst;
     }
-    this.line = 1;
-    return s0;
+    this.line = pre ? pre.lines + 1 : 1;
+    return d0;
+  }
+
+  private commentPrefixes(): Uint8Array[] {
+    const enc = new TextEncoder();
+    const p = this.opts.commentPrefix;
+    return p !== undefined && p !== '' && p !== '#' ? [enc.encode('#'), enc.encode(p)] : [enc.encode('#')];
+  }
+
+  /** Whether detect() found something beyond numbers (comments, units, an index, dates, decimal commas). */
+  hasDetectedExtras(): boolean {
+    return this.preamble !== null || this.units !== null || this.indexCol >= 0 || this.dates || this.decimalComma;
+  }
+
+  /** The streaming pipeline cannot carry the extras yet: say so rather than drop them. */
+  private refuseExtrasWhenStaging(what?: string): void {
+    const found = what ?? [
+      this.preamble !== null ? 'comment lines' : '',
+      this.units !== null ? 'a units row' : '',
+      this.indexCol >= 0 ? 'an index column' : '',
+      this.dates ? 'date-time stamps' : '',
+      this.decimalComma ? 'decimal commas' : '',
+    ].filter((x) => x !== '').join(', ');
+    if (found === '') return;
+    throw this.err(`the streaming pipeline cannot keep ${found} yet; compress this file without streaming (--no-streaming, setting wsindy.streaming "off")`);
+  }
+
+  /** A missing cell at data line `row`, CSV column `col` (its text in missText). */
+  private noteMissing(row: number, col: number, line: number): void {
+    if (this.inRange) throw new Error('missing values: read in one thread'); // csvParallel re-reads with readCsvFile
+    if (this.sink) this.refuseExtrasWhenStaging(`missing values (line ${line})`);
+    const text = this.missText;
+    let id = this.spellingIds.get(text);
+    if (id === undefined) {
+      id = this.spellings.length;
+      if (id > 0xffff) throw this.err('too many different spellings of missing values', line, col + 1);
+      this.spellings.push(text);
+      this.spellingIds.set(text, id);
+    }
+    this.missRow.push(row);
+    this.missCol.push(col);
+    this.missKind.push(id);
+  }
+
+  /** A date-time cell of the time column: seconds since the first stamp (data row 0). Sets scan.end. */
+  private stampCell(b: Uint8Array, p: number, end: number, line: number, col: number, row: number): number {
+    const q = this.cellEnd(b, p, end);
+    scan.end = q;
+    const raw = decodeText(b.subarray(p, q));
+    const st = parseStamp(unquote(raw.trim()));
+    if (!st) {
+      if (isMissingWord(unquote(raw.trim()))) throw this.err('missing time stamp (the time column cannot have gaps)', line, col);
+      throw this.err(`not a date-time: ${JSON.stringify(truncate(raw))} (the time column holds ISO 8601 date-times like ${JSON.stringify(this.dateFirstText || '2024-01-01 00:00:00')})`, line, col);
+    }
+    if (row === 0) {
+      this.dateFirst = st;
+      this.dateFirstText = raw;
+      if (formatStamp(st, 0) !== raw) this.dateTexts = [raw];
+      return 0;
+    }
+    const first = this.dateFirst as Stamp;
+    const { t, sameLayout } = secondsSince(first, st);
+    if (this.dateTexts === null && !(sameLayout && formatStamp(first, t) === raw)) {
+      // this stamp is not printed by the first one's layout: keep every text from here on
+      const tc = this.cols[this.tc];
+      this.dateTexts = [];
+      for (let k = 0; k < row; k++) this.dateTexts.push(formatStamp(first, tc[k]));
+    }
+    if (this.dateTexts !== null) this.dateTexts.push(raw);
+    return t;
   }
 
   private variableNames(header: string[], line: number): string[] {
     const names: string[] = [];
     const seen = new Map<string, number>();
     header.forEach((h, j) => {
-      if (j === this.tc) return;
+      if (j === this.tc || j === this.indexCol) return;
       let name = h.trim();
       if (name === '') name = `x${names.length}`;
       const prev = seen.get(name);
@@ -311,6 +478,10 @@ export class CsvEngine {
 
   /** Parse the complete lines in [p, end) (all of it when eof); returns the position reached. */
   feed(b: Uint8Array, p: number, end: number, eof: boolean): number {
+    if (this.decimalComma) {
+      // numbers with decimal commas: read ',' as '.' (the delimiter is ';' or tab); the bytes are ours
+      for (let i = b.indexOf(44, p); i >= 0 && i < end; i = b.indexOf(44, i + 1)) b[i] = 46;
+    }
     if (this.mode === 'cols') return this.feedCols(b, p, end, eof);
     return this.feedRows(b, p, end, eof);
   }
@@ -333,7 +504,9 @@ export class CsvEngine {
     let row = this.nrows;
     let line = this.line;
     // Rows that end before the last LF in [p, end) take the fast loop: every scan stops at that LF at the latest.
-    const safeEnd = csvFastPaths.enabled ? b.lastIndexOf(LF, end - 1) : -1;
+    // Date-time stamps are not numbers: those rows all take the general path.
+    const safeEnd = csvFastPaths.enabled && !this.dates ? b.lastIndexOf(LF, end - 1) : -1;
+    const dates = this.dates;
     while (p < end) {
       if (row === this.cap && this.sink !== null) row = this.drainCols(row);
       if (p < safeEnd && row < this.cap) {
@@ -363,13 +536,23 @@ export class CsvEngine {
         }
       }
       for (let j = 0; j < n; j++) {
-        let v = scanNum(b, p, end);
-        let q = scan.end;
-        let t = q < end ? b[q] : LF;
-        if (v - v !== 0 || (t !== D && t !== LF && t !== CR)) {
-          v = this.slowCell(b, p, end, line, j + 1);
+        let v: number;
+        let q: number;
+        let t: number;
+        if (dates && j === tc) {
+          v = this.stampCell(b, p, end, line, j + 1, row);
           q = scan.end;
           t = q < end ? b[q] : LF;
+        } else {
+          v = scanNum(b, p, end);
+          q = scan.end;
+          t = q < end ? b[q] : LF;
+          if (v - v !== 0 || (t !== D && t !== LF && t !== CR)) {
+            v = this.slowCell(b, p, end, line, j + 1);
+            q = scan.end;
+            t = q < end ? b[q] : LF;
+            if (v !== v) this.noteMissing(row + this.drained - this.base, j, line);
+          }
         }
         cols[j][row] = v;
         if (j < n - 1) {
@@ -449,6 +632,7 @@ export class CsvEngine {
           v = this.slowCell(b, p, end, line, j + 1);
           q = scan.end;
           t = q < end ? b[q] : LF;
+          if (v !== v) this.noteMissing(this.rowList.length + this.lineCount, j, line);
         }
         if (j === arr.length) {
           if (m >= 0) {
@@ -463,11 +647,9 @@ export class CsvEngine {
         if (t === D) {
           p++;
           const u = p < end ? b[p] : LF;
-          if (u === LF || u === CR) {
-            if (this.trailing) break;
-            throw this.err('empty cell', line, j + 1);
-          }
-          continue;
+          if ((u === LF || u === CR) && this.trailing) break;
+          continue; // an empty last cell is a missing value
+
         }
         break;
       }
@@ -552,8 +734,7 @@ export class CsvEngine {
     }
     scan.end = q;
     const [ts, te] = trimRange(b, cs, ce, D);
-    if (ts === te) throw this.err(quoted ? 'empty quoted cell' : 'empty cell', line, col);
-    const v = parseDecimal(b, ts, te);
+    const v = ts === te ? NaN : parseDecimal(b, ts, te);
     const text = decodeText(b.subarray(ts, te));
     if (v === v) {
       if (v - v === 0) {
@@ -562,12 +743,24 @@ export class CsvEngine {
       }
       throw this.err(`not finite: ${JSON.stringify(truncate(text))} overflows to ${v > 0 ? '' : '-'}Infinity`, line, col);
     }
+    if (isMissingWord(text) && q - p <= MAX_SPELLING) {
+      // a missing value (NaN, NA, null, an empty cell, …): the caller records it with this spelling
+      if (this.mode === 'cols' && col - 1 === this.tc) throw this.err('missing time stamp (the time column cannot have gaps)', line, col);
+      this.missText = decodeText(b.subarray(p, q));
+      scan.end = q; // parseDecimal moved it
+      return NaN;
+    }
+    if (ts === te) throw this.err(quoted ? 'empty quoted cell' : 'empty cell', line, col);
+    if (D === 44 && isDecimalCommaNumber(text)) {
+      throw this.err(`not a number: ${JSON.stringify(truncate(text))} (a ','-separated file cannot have decimal commas; use '.' or a ';' delimiter)`, line, col);
+    }
     if (isNonFiniteWord(text)) throw this.err(`not finite: ${JSON.stringify(truncate(text))}`, line, col);
     for (const other of [44, 59, TAB]) {
       if (other !== D && text.includes(String.fromCharCode(other))) {
-        const decimalComma = other === 44 && /^[+-]?\d+,\d+([eE][+-]?\d+)?$/.test(text.trim());
+        const decimalComma = other === 44 && isDecimalCommaNumber(text);
         if (decimalComma) {
-          throw this.err(`not a number: ${JSON.stringify(truncate(text))} (decimal commas are not supported; use '.')`, line, col);
+          const how = D === 44 ? "a ','-separated file cannot have decimal commas; use '.' or a ';' delimiter" : "pass --decimal , (setting wsindy.decimal) to read decimal commas";
+          throw this.err(`not a number: ${JSON.stringify(truncate(text))} (${how})`, line, col);
         }
         throw this.err(
           `mixed delimiters: found ${delimiterName(other)} in a ${delimiterName(D)}-separated file (cell ${JSON.stringify(truncate(text))})`,
@@ -598,6 +791,8 @@ export class CsvEngine {
       autoOrient: this.autoOrient,
       tc: this.tc,
       cap: this.cap,
+      decimalComma: this.decimalComma,
+      dates: this.dates,
     };
   }
 
@@ -625,6 +820,9 @@ export class CsvEngine {
     e.mode = state.mode;
     e.autoOrient = state.autoOrient;
     e.tc = state.tc;
+    e.decimalComma = state.decimalComma;
+    e.dates = state.dates;
+    e.inRange = true;
     e.cap = Math.max(16, Math.ceil(cap));
     e.line = line;
     e.detected = true;
@@ -657,6 +855,9 @@ export class CsvEngine {
     let series: Float64Array[];
     let time: Float64Array | null = null;
     let names: string[];
+    // where a CSV cell (data line, column) lands: flat index variable · m + step of the series
+    let cellIndex: (row: number, col: number) => number;
+    let indexStart: number | null = null;
     if (this.mode === 'cols') {
       const m = this.nrows;
       if (m === 0) throw this.err(this.header ? 'header only, no data rows' : 'empty file', this.header ? this.line : undefined);
@@ -665,11 +866,24 @@ export class CsvEngine {
         layout = 'rows';
         series = transpose(cols, m);
         names = defaultNames(series.length);
+        const steps = this.ncol;
+        cellIndex = (row, col) => row * steps + col;
       } else {
         layout = 'columns';
-        series = cols.filter((_, j) => j !== this.tc);
+        if (this.indexCol >= 0) {
+          indexStart = consecutiveFrom(cols[this.indexCol], m);
+          if (indexStart === null) {
+            // not a row index after all: a variable like any other (as before index columns were known)
+            this.indexCol = -1;
+            if (this.header) this.names = this.variableNames(this.header, this.headerLine);
+          }
+        }
+        const varOf: number[] = [];
+        for (let j = 0, i = 0; j < this.ncol; j++) varOf.push(j === this.tc || j === this.indexCol ? -1 : i++);
+        series = cols.filter((_, j) => varOf[j] >= 0);
         if (this.tc >= 0) time = cols[this.tc];
         names = this.header ? this.names : defaultNames(series.length);
+        cellIndex = (row, col) => varOf[col] * m + row;
       }
     } else {
       const rows = this.rowList;
@@ -678,15 +892,20 @@ export class CsvEngine {
       if (this.autoOrient && !rowsAreVariables(rows.length, m)) {
         layout = 'columns';
         series = transpose(rows, m);
+        const steps = rows.length;
+        cellIndex = (row, col) => col * steps + row;
       } else {
         layout = 'rows';
         series = rows;
+        cellIndex = (row, col) => row * m + col;
       }
       names = defaultNames(series.length);
     }
     const n = series.length;
     const m = n > 0 ? series[0].length : time ? time.length : 0;
     this.checkShape(n, m);
+    if (!time) time = this.defaultTime(m);
+    const missing = this.missingCells(cellIndex, n, m, series, time, names);
     let anyVarying = false;
     for (let i = 0; i < n && !anyVarying; i++) {
       const s = series[i];
@@ -699,8 +918,42 @@ export class CsvEngine {
       }
     }
     if (!anyVarying) throw this.constantError(n);
-    if (!time) time = this.defaultTime(m);
-    return { names, series, time, source: this.sourceFormat(layout) };
+    const source = this.sourceFormat(layout);
+    const extras: SourceExtras = {};
+    if (this.preamble !== null) extras.preamble = this.preamble;
+    if (layout === 'columns') {
+      if (this.units !== null) extras.units = this.units;
+      if (indexStart !== null) extras.index = { column: this.indexCol, start: indexStart };
+      if (this.dates) extras.dates = this.dateTexts ? { first: this.dateFirstText, texts: this.dateTexts } : { first: this.dateFirstText };
+    }
+    if (this.decimalComma) extras.decimalComma = true;
+    if (missing) extras.missing = missing;
+    if (Object.keys(extras).length > 0) source.extras = extras;
+    return { names, series, time, source };
+  }
+
+  /**
+   * The missing cells in series order, after the checks (not mostly missing, no variable without values);
+   * the series get bridged values there (missing.ts). Null when nothing is missing.
+   */
+  private missingCells(cellIndex: (row: number, col: number) => number, n: number, m: number, series: Float64Array[], time: Float64Array, names: string[]): SourceExtras['missing'] | null {
+    const count = this.missRow.length;
+    if (count === 0) return null;
+    if (count > MAX_MISSING_FRACTION * n * m) {
+      throw this.err(`${count} of ${n * m} values are missing (${((100 * count) / (n * m)).toFixed(1)} %): too little is left to fit (at most half of the values may be missing)`);
+    }
+    const order = new Float64Array(count);
+    for (let k = 0; k < count; k++) order[k] = cellIndex(this.missRow[k], this.missCol[k]);
+    const idx = Array.from({ length: count }, (_, k) => k).sort((a, c) => order[a] - order[c]);
+    const cells = new Float64Array(count);
+    const kinds = new Uint16Array(count);
+    idx.forEach((k, r) => {
+      cells[r] = order[k];
+      kinds[r] = this.missKind[k];
+    });
+    const empty = bridgeGaps(series, time, cells);
+    if (empty >= 0) throw this.err(`variable ${JSON.stringify(truncate(names[empty]))} has no values: every one of its ${m} cells is missing`);
+    return { spellings: this.spellings.slice(), cells, kinds };
   }
 
   /**
@@ -1202,4 +1455,17 @@ async function readChunks(
   } finally {
     await fh.close();
   }
+}
+
+/** start when a[j] = start + j for every j < m (integers), else null. */
+function consecutiveFrom(a: Float64Array, m: number): number | null {
+  const s = a[0];
+  if (!Number.isInteger(s)) return null;
+  for (let j = 1; j < m; j++) if (a[j] !== s + j) return null;
+  return s;
+}
+
+/** A cell's text without the quotes around it. */
+function unquote(t: string): string {
+  return t.length >= 2 && t[0] === '"' && t[t.length - 1] === '"' ? t.slice(1, -1).replace(/""/g, '"') : t;
 }

@@ -126,7 +126,10 @@ export async function readCsvFileParallel(
   } finally {
     await fh.close();
   }
-  if (!plan) return sequential(path, opts, progress, signal);
+  if (!plan) {
+    for (const w of workers) release(w);
+    return sequential(path, opts, progress, signal);
+  }
   // More workers than pieces would find nothing to take.
   const mainParses = opts.mainParses !== false;
   const needed = Math.max(mainParses ? 0 : 1, plan.job.bounds.length - 1 - (mainParses ? 1 : 0));
@@ -168,7 +171,7 @@ interface Plan {
 }
 
 /** Detect on the file's start exactly as readChunks does (same reads, same detect()), then cut pieces. */
-async function makePlan(fh: FileHandle, path: string, size: number, opts: ParallelCsvOptions, threads: number, signal?: AbortSignal): Promise<Plan> {
+async function makePlan(fh: FileHandle, path: string, size: number, opts: ParallelCsvOptions, threads: number, signal?: AbortSignal): Promise<Plan | null> {
   const file = opts.displayName ?? path;
   const engine = new CsvEngine(file, opts, size);
   // readChunks checks before its first read: a cancelled read of a bad file is cancelled, not an error.
@@ -192,6 +195,8 @@ async function makePlan(fh: FileHandle, path: string, size: number, opts: Parall
     if (eof) throw new InputError({ file }, 'empty file');
   }
   const state = engine.state();
+  // date-time stamps are parsed in order from the first one: one thread reads the file
+  if (state.dates) return null;
   const line0 = engine.parsed().line;
   const headCrc = opts.onCrc32 ? crc32(buf.subarray(0, start)) : 0;
   // Cut points at even offsets, each moved to the next line start; scans never overlap (a long line
