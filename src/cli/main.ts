@@ -19,6 +19,7 @@ const USAGE = `Usage:
   wsindy compress <file.csv> [-o model.wsindy] [--tolerance T | --abs-error E | --model-only]
                   [--degree D] [--threshold T|auto] [--rank R|auto] [--energy F] [--trig]
                   [--layout auto|rows|columns] [--time-column NAME] [--dt X]
+                  [--comment-prefix TEXT] [--decimal auto|.|,]
                   [--streaming | --no-streaming] [--streaming-above-mb MB]
                   [--force] [--json] [--quiet]
   wsindy reconstruct <model.wsindy> [-o out.csv] [--force] [--json] [--quiet]
@@ -62,6 +63,8 @@ async function main(argv: string[]): Promise<void> {
       layout: { type: 'string' },
       'time-column': { type: 'string' },
       dt: { type: 'string' },
+      'comment-prefix': { type: 'string' },
+      decimal: { type: 'string' },
       streaming: { type: 'boolean' },
       'no-streaming': { type: 'boolean' },
       'streaming-above-mb': { type: 'string' },
@@ -110,6 +113,8 @@ async function main(argv: string[]): Promise<void> {
         layout: values.layout,
         timeColumn: values['time-column'],
         dt: values.dt,
+        commentPrefix: values['comment-prefix'],
+        decimal: values.decimal,
         streaming: values.streaming ? 'on' : values['no-streaming'] ? 'off' : undefined,
         streamingAboveMB: values['streaming-above-mb'],
       });

@@ -15,11 +15,12 @@ import type { IdentifiedSystem } from './model';
 import { stageCsvFile } from './stream/stagedCsv';
 import { compressBlocks } from './stream/streamCompress';
 import { reconstructSegmented } from './stream/streamReconstruct';
-import { decodeWsindy, readWsindyHeader } from './codec/decode';
+import { decodeWsindy, readWsindyExtras, readWsindyHeader } from './codec/decode';
 import { equationsJson, equationsText } from './sindy/equations';
 import { modelFromHeader } from './codec/header';
 import { outcomeText } from './codec/outcome';
 import type { ModelOutcome } from './model';
+import { gapSteps } from './csv/missing';
 
 function checkAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw new CancelledError();
@@ -49,6 +50,8 @@ export async function compressFile(
     layout: options.layout,
     timeColumn: options.timeColumn,
     dt: options.dt,
+    commentPrefix: options.commentPrefix,
+    decimal: options.decimal,
     displayName: csvPath,
     onBytes: (chunk: Uint8Array) => (sourceCrc = crc32(chunk, sourceCrc)),
   };
@@ -79,7 +82,8 @@ export async function compressFile(
     const dataset = await readCsvFileParallel(csvPath, { ...readOptions, onBytes: undefined, onCrc32: (c) => (sourceCrc = c) }, progress, signal);
     lap('read');
     checkAborted(signal);
-    ({ system } = identify(dataset.series, dataset.time, dataset.names, identifyOptionsOf(options), progress));
+    const gaps = gapSteps(dataset.source.extras?.missing, dataset.time.length);
+    ({ system } = identify(dataset.series, dataset.time, dataset.names, { ...identifyOptionsOf(options), ...(gaps ? { gaps } : {}) }, progress));
     lap('identify');
     checkAborted(signal);
     encoded = encodeWsindy({ dataset, system, mode: options.mode, tolerance: options.tolerance, absError: options.absError, source: source(), settings: { ...options } }, progress);
@@ -126,7 +130,8 @@ export async function reconstructFile(
 ): Promise<ReconstructSummary> {
   const bytes = await readFile(modelPath);
   checkAborted(signal);
-  if (readWsindyHeader(bytes).segmentLength !== undefined) {
+  // segmented files from the in-memory coder may carry source extras: those are written from memory
+  if (readWsindyHeader(bytes).segmentLength !== undefined && readWsindyExtras(bytes) === undefined) {
     // written by the streaming coder: decoded and written segment by segment
     const s = await reconstructSegmented(bytes, outPath, progress, signal, tempDir);
     return { outPath, ...s };

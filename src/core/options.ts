@@ -9,6 +9,10 @@ export interface CompressOptions {
   timeColumn?: string;
   /** Time step when the file has no time column (default 1). */
   dt?: number;
+  /** Leading lines starting with this (as well as '#') are comments, kept verbatim; undefined = '#' only. */
+  commentPrefix?: string;
+  /** Decimal separator: 'auto' (',' with ';' or tab delimiters and commas in numbers), '.' or ','. */
+  decimal: 'auto' | '.' | ',';
   /** Maximum polynomial degree of the library. */
   degree: number;
   /** Add sin/cos terms to the library. */
@@ -37,6 +41,7 @@ export interface CompressOptions {
 
 export const DEFAULT_COMPRESS_OPTIONS: CompressOptions = {
   layout: 'auto',
+  decimal: 'auto',
   degree: 3,
   trig: false,
   threshold: 'auto',

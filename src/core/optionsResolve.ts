@@ -49,6 +49,11 @@ export function resolveCompressOptions(raw: RawOptions): CompressOptions {
     o.timeColumn = raw.timeColumn.trim() === '' ? undefined : raw.timeColumn;
   }
   if (given('dt')) o.dt = positive('dt', raw.dt);
+  if (given('commentPrefix')) {
+    if (typeof raw.commentPrefix !== 'string' || /[\r\n]/.test(raw.commentPrefix)) throw new OptionError('commentPrefix must be a text on one line, like "%" or "//"');
+    o.commentPrefix = raw.commentPrefix === '' ? undefined : raw.commentPrefix;
+  }
+  if (given('decimal')) o.decimal = raw.decimal === '' ? 'auto' : oneOf('decimal', raw.decimal, ['auto', '.', ','] as const);
   if (given('degree')) o.degree = intIn('degree', raw.degree, 1, 5);
   if (given('trig')) o.trig = bool('trig', raw.trig);
   if (given('threshold')) o.threshold = autoOr(raw.threshold, () => {

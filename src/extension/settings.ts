@@ -20,6 +20,8 @@ const OPTION_SETTINGS: Record<Exclude<keyof CompressOptions, 'testFunctions'>, s
   layout: 'layout',
   timeColumn: 'timeColumn',
   dt: 'dt',
+  commentPrefix: 'commentPrefix',
+  decimal: 'decimal',
   streaming: 'streaming',
   streamingAboveMB: 'streamingAboveMB',
 };

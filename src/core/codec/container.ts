@@ -12,8 +12,9 @@ export const MIN_READ_VERSION = 1;
 /** Offset of the first section. */
 export const PREAMBLE_BYTES = 12;
 
-export type SectionTag = 'HEAD' | 'MODL' | 'TIME' | 'BASI' | 'WIND' | 'RESI' | 'UNPR' | 'CHEK' | 'SEGM';
-export const SECTION_TAGS: readonly SectionTag[] = ['HEAD', 'MODL', 'TIME', 'BASI', 'WIND', 'RESI', 'UNPR', 'CHEK', 'SEGM'];
+// SRCX (source extras: comments, units, index, stamps, decimal commas, missing cells) only when the source has them.
+export type SectionTag = 'HEAD' | 'MODL' | 'TIME' | 'SRCX' | 'BASI' | 'WIND' | 'RESI' | 'UNPR' | 'CHEK' | 'SEGM';
+export const SECTION_TAGS: readonly SectionTag[] = ['HEAD', 'MODL', 'TIME', 'SRCX', 'BASI', 'WIND', 'RESI', 'UNPR', 'CHEK', 'SEGM'];
 /** The one tag that repeats (v2 files): one section per time segment, in time order. */
 const REPEATED: SectionTag = 'SEGM';
 /** Most sections a file may have (the count is a u16). */
@@ -23,6 +24,7 @@ export const SECTION_NAMES: Record<SectionTag, string> = {
   HEAD: 'header',
   MODL: 'model',
   TIME: 'time',
+  SRCX: 'source extras',
   BASI: 'basis',
   WIND: 'windows',
   RESI: 'residual',

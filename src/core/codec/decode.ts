@@ -10,6 +10,8 @@ import { LIMITS, readHeaderJson, readModel, type WsindyHeader } from './header';
 import { predictAll, predictRow, type StoredBasis, type StoredModel, type Window } from './predictor';
 import { readResidual, readUnpredictable } from './residual';
 import { readTimeGrid } from './timeGrid';
+import { readSourceExtras } from './sourceExtras';
+import type { SourceExtras } from '../dataset';
 import { readWindows } from './windows';
 import { decideOutcome } from './outcome';
 
@@ -68,6 +70,8 @@ interface Decoder {
   substeps: number;
   time: Float64Array;
   residualBound: number | null;
+  /** From the SRCX section, when the source had extras. */
+  extras?: SourceExtras;
 }
 
 /** The coded sections of one span of steps: the whole file (v1) or one segment (v2). */
@@ -106,7 +110,9 @@ function openFile(bytes: Uint8Array): { dec: Decoder; spans: CodedSpan[] } {
     const ok = step === undefined ? header.bound === residualBound : header.bound !== null && residualBound < header.bound && step / 2 <= header.bound - residualBound;
     if (!ok) throw new FormatError('corrupt file: residual bound does not match the header');
   }
-  return { dec: { header, model, basis, substeps, time, residualBound }, spans };
+  const srcx = sections.get('SRCX');
+  const extras = srcx ? readSourceExtras(sectionReader(srcx), n, m, header.source.format.layout) : undefined;
+  return { dec: { header, model, basis, substeps, time, residualBound, ...(extras ? { extras } : {}) }, spans };
 }
 
 function wholeSpan(sections: Map<SectionTag, Section>, m: number, bounded: boolean): CodedSpan[] {
@@ -240,7 +246,7 @@ export function decodeWsindy(bytes: Uint8Array, progress: ProgressSink = noProgr
     };
     return {
       header,
-      dataset: { names: header.names, series, time: dec.time, source: header.source.format, ...(header.outputStep !== undefined ? { decimalStep: header.outputStep } : {}) },
+      dataset: { names: header.names, series, time: dec.time, source: dec.extras ? { ...header.source.format, extras: dec.extras } : header.source.format, ...(header.outputStep !== undefined ? { decimalStep: header.outputStep } : {}) },
       get prediction() {
         return liftPrediction();
       },
@@ -300,4 +306,9 @@ export async function decodeWsindySegments(
     if (next.done) return next.value;
     await visit(next.value.j0, next.value.rows, next.value.time);
   }
+}
+
+/** The source extras of a file (its SRCX section), or undefined; checks every section's CRC on the way. */
+export function readWsindyExtras(bytes: Uint8Array): SourceExtras | undefined {
+  return guard(() => openFile(bytes).dec.extras);
 }

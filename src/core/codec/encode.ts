@@ -11,6 +11,7 @@ import { noProgress, type ProgressSink } from '../progress';
 import { planBasis, storeBasis } from './basis';
 import { ByteWriter } from './bytes';
 import { writeContainer, type SectionTag } from './container';
+import { hasSourceExtras, writeSourceExtras } from './sourceExtras';
 import { crc32 } from './crc32';
 import { IntRowEncoder, MAX_INT } from './entropy';
 import { storeCoefficients, writeHeaderJson, writeModel, type HeaderJson } from './header';
@@ -730,6 +731,8 @@ export function assembleWsindy(plan: EncodePlan, info: FileInfo, segments: reado
   const uniformKind = TIME[0] !== 0;
   const timeSummary: TimeSummary = { t0: t[0], t1: t[m - 1], uniform: uniformKind, dt: uniformKind && m >= 2 ? t[1] - t[0] : null };
   const pod = system.pod;
+  // the extras go to their own section (SRCX), not into the header JSON
+  const { extras, ...plainFormat } = info.format;
   const header: HeaderJson = {
     mode,
     bound: mode === 'error-bounded' ? userBound : null,
@@ -745,7 +748,7 @@ export function assembleWsindy(plan: EncodePlan, info: FileInfo, segments: reado
     pod: pod ? { rank: pod.rank, energy: pod.energy, singularValues: Array.from(pod.singularValues) } : null,
     library: system.model.library,
     termNames: system.model.termNames,
-    source: { ...info.source, format: info.format },
+    source: { ...info.source, format: plainFormat },
     time: timeSummary,
     errors: { max: maxError, maxRelative: maxRelativeError, rms: rmsError },
     windows,
@@ -758,6 +761,7 @@ export function assembleWsindy(plan: EncodePlan, info: FileInfo, segments: reado
     { tag: 'MODL', payload: writeModel(plan.model, plan.substeps ?? 1) },
     { tag: 'TIME', payload: TIME },
   ];
+  if (hasSourceExtras(extras)) sections.push({ tag: 'SRCX', payload: writeSourceExtras(extras) });
   if (plan.basisBytes) sections.push({ tag: 'BASI', payload: plan.basisBytes });
   if (segmented) {
     for (const s of segments) sections.push({ tag: 'SEGM', payload: writeSegment(s, mode) });

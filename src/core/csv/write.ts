@@ -1,6 +1,7 @@
 // CSV writer: the layout, delimiter, line ending and header of the source, numbers that round-trip exactly,
 // written in chunks through an atomic output (never a partial file).
-import type { SourceFormat } from '../dataset';
+import type { SourceExtras, SourceFormat } from '../dataset';
+import { stampPrinter } from './dates';
 import { CancelledError, NumericalError } from '../errors';
 import type { ProgressSink } from '../progress';
 import { openAtomicOutput } from '../platform/atomicWrite';
@@ -83,16 +84,155 @@ function headerCells(data: CsvData): string[] | null {
   const src = data.source;
   if (src.layout !== 'columns' || !src.header) return null;
   const tc = src.timeColumn;
-  const cells = data.names.slice();
-  if (tc !== null) cells.splice(tc, 0, src.header[tc] ?? 'time');
+  const ix = src.extras?.index?.column ?? -1;
+  const cells: string[] = [];
+  for (let j = 0, i = 0; i < data.names.length || j === tc || j === ix; j++) {
+    cells.push(j === tc ? (src.header[tc] ?? 'time') : j === ix ? (src.header[ix] ?? '') : data.names[i++]);
+  }
   if (src.header.length === cells.length) {
     let same = true;
     for (let j = 0; j < cells.length; j++) {
-      if (j !== tc && src.header[j].trim() !== cells[j]) same = false;
+      if (j !== tc && j !== ix && src.header[j].trim() !== cells[j]) same = false;
     }
     if (same) return src.header;
   }
   return cells;
+}
+
+/** The header line: cells quoted when needed, except an index column's empty cell (pandas writes it bare). */
+function headerLine(cells: string[], src: SourceFormat): string {
+  const ix = src.extras?.index?.column ?? -1;
+  return cells.map((h, j) => (j === ix && h === '' ? '' : quoteCell(h, src.delimiter))).join(src.delimiter) + src.lineEnding;
+}
+
+/** What is written before the first data line: preamble, header, units row. */
+function headText(data: CsvData, withHeader: boolean): string {
+  if (!withHeader) return '';
+  const src = data.source;
+  const ex = src.extras;
+  const header = headerCells(data);
+  let text = ex?.preamble ?? '';
+  if (header) text += headerLine(header, src);
+  if (header && ex?.units !== undefined) text += ex.units + src.lineEnding;
+  return text;
+}
+
+/** Whether the extras change how data cells are written (else the plain fill loops run). */
+function cellExtras(ex: SourceExtras | undefined): boolean {
+  return ex !== undefined && (ex.index !== undefined || ex.dates !== undefined || ex.decimalComma === true || (ex.missing?.cells.length ?? 0) > 0);
+}
+
+/** Per-variable missing steps and their spellings (UTF-8 bytes), walked forward as rows are written. */
+interface MissingCursor {
+  steps: Int32Array[];
+  kinds: Uint16Array[];
+  at: Int32Array;
+  spellings: Uint8Array[];
+}
+
+function missingCursor(ex: SourceExtras | undefined, n: number, m: number): MissingCursor {
+  const steps: number[][] = Array.from({ length: n }, () => []);
+  const kinds: number[][] = Array.from({ length: n }, () => []);
+  const mc = ex?.missing;
+  if (mc) {
+    for (let k = 0; k < mc.cells.length; k++) {
+      const i = Math.floor(mc.cells[k] / m);
+      steps[i].push(mc.cells[k] - i * m);
+      kinds[i].push(mc.kinds[k]);
+    }
+  }
+  return {
+    steps: steps.map((a) => Int32Array.from(a)),
+    kinds: kinds.map((a) => Uint16Array.from(a)),
+    at: new Int32Array(n),
+    spellings: (mc?.spellings ?? []).map((t) => Buffer.from(t, 'utf8')),
+  };
+}
+
+/** Write variable i's cell at step j: its missing spelling, else the number (decimal comma if asked). */
+function writeCell(buf: Uint8Array, off: number, x: number, i: number, j: number, exact: boolean, mc: MissingCursor, comma: boolean): number {
+  const st = mc.steps[i];
+  let a = mc.at[i];
+  while (a < st.length && st[a] < j) a++;
+  mc.at[i] = a;
+  if (a < st.length && st[a] === j) {
+    const sp = mc.spellings[mc.kinds[i][a]];
+    buf.set(sp, off);
+    return off + sp.length;
+  }
+  const s = off;
+  off = exact ? writeNum(buf, off, x) : writeFixed(buf, off, x);
+  if (comma) for (let q = s; q < off; q++) if (buf[q] === 46) buf[q] = 44;
+  return off;
+}
+
+/** Columns layout with extras: index column, date-time stamps, missing spellings, decimal commas. */
+function fillColumnsExtras(buf: Uint8Array, off: number, limit: number, data: CsvData, exactAll: boolean, mc: MissingCursor, stamp: ((j: number, t: number) => string) | null): number {
+  const src = data.source;
+  const ex = src.extras as SourceExtras;
+  const D = src.delimiter.charCodeAt(0);
+  const crlf = src.lineEnding === '\r\n';
+  const tc = src.timeColumn ?? -1;
+  const ix = ex.index?.column ?? -1;
+  const ixStart = ex.index?.start ?? 0;
+  const comma = ex.decimalComma === true;
+  const n = data.series.length;
+  const ncol = n + (tc >= 0 ? 1 : 0) + (ix >= 0 ? 1 : 0);
+  const m = data.time.length;
+  let r = pos.r;
+  while (r < m && off < limit) {
+    for (let c = 0, i = 0; c < ncol; c++) {
+      if (c > 0) buf[off++] = D;
+      if (c === ix) off = writeNum(buf, off, ixStart + r);
+      else if (c === tc) {
+        if (stamp) {
+          const t = stamp(r, data.time[r]);
+          for (let q = 0; q < t.length; q++) buf[off++] = t.charCodeAt(q); // ISO 8601: ASCII
+        } else {
+          const s = off;
+          off = writeNum(buf, off, data.time[r]);
+          if (comma) for (let q = s; q < off; q++) if (buf[q] === 46) buf[q] = 44;
+        }
+      } else {
+        off = writeCell(buf, off, data.series[i][r], i, r, exactAll, mc, comma);
+        i++;
+      }
+    }
+    if (crlf) buf[off++] = 13;
+    buf[off++] = 10;
+    r++;
+  }
+  pos.r = r;
+  return off;
+}
+
+/** Rows layout with extras: missing spellings, decimal commas. */
+function fillRowsExtras(buf: Uint8Array, off: number, limit: number, data: CsvData, exactAll: boolean, mc: MissingCursor): number {
+  const src = data.source;
+  const D = src.delimiter.charCodeAt(0);
+  const crlf = src.lineEnding === '\r\n';
+  const comma = src.extras?.decimalComma === true;
+  const n = data.series.length;
+  const m = data.time.length;
+  let i = pos.i;
+  let j = pos.j;
+  while (i < n && off < limit) {
+    const s = data.series[i];
+    while (j < m && off < limit) {
+      if (j > 0) buf[off++] = D;
+      off = writeCell(buf, off, s[j], i, j, exactAll, mc, comma);
+      j++;
+    }
+    if (j === m) {
+      if (crlf) buf[off++] = 13;
+      buf[off++] = 10;
+      i++;
+      j = 0;
+    }
+  }
+  pos.i = i;
+  pos.j = j;
+  return off;
 }
 
 export function checkCsvData(data: CsvData): void {
@@ -192,13 +332,16 @@ export async function generateCsv(
     }
   }
   const exactCols = Uint8Array.from(exact);
-  // Room for a chunk plus one more row (columns layout; rows layout stops per cell) plus the header.
-  const rowRoom = Math.max(SLACK, cols.length * CELL_MAX + 2);
-  let headerBytes: Buffer | null = null;
-  const header = withHeader ? headerCells(data) : null;
-  if (header) {
-    headerBytes = Buffer.from(header.map((h) => quoteCell(h, src.delimiter)).join(src.delimiter) + src.lineEnding, 'utf8');
-  }
+  const ex = src.extras;
+  const withExtras = cellExtras(ex);
+  const mc = missingCursor(ex, n, m);
+  const stamp = ex?.dates ? stampPrinter(ex.dates.first, ex.dates.texts) : null;
+  // Room for a chunk plus one more row (columns layout; rows layout stops per cell) plus the header;
+  // with extras a cell may be a stamp or a missing value's spelling.
+  const extraRoom = withExtras ? 48 + mc.spellings.reduce((a, sp) => Math.max(a, sp.length), 0) + (ex?.dates?.texts ?? []).reduce((a, t) => Math.max(a, Buffer.byteLength(t)), 0) : 0;
+  const rowRoom = Math.max(SLACK, (cols.length + 1) * (CELL_MAX + extraRoom) + 2);
+  const head = headText(data, withHeader);
+  const headerBytes: Buffer | null = head === '' ? null : Buffer.from(head, 'utf8');
   const bufs = [Buffer.allocUnsafe(CHUNK + rowRoom + (headerBytes ? headerBytes.length : 0)), Buffer.allocUnsafe(CHUNK + rowRoom)];
   let cur = 0;
   let off = headerBytes ? headerBytes.copy(bufs[0], 0) : 0;
@@ -215,7 +358,8 @@ export async function generateCsv(
     fixed.k = k ?? 0;
     fixed.mul = fixed.k < 0;
     fixed.p = POW10_EXACT[fixed.k < 0 ? -fixed.k : fixed.k];
-    off = columns ? fillColumns(buf, off, CHUNK, cols, m, D, crlf, exactCols) : fillRows(buf, off, CHUNK, data.series, m, D, crlf, allExact);
+    if (withExtras) off = columns ? fillColumnsExtras(buf, off, CHUNK, data, allExact, mc, stamp) : fillRowsExtras(buf, off, CHUNK, data, allExact, mc);
+    else off = columns ? fillColumns(buf, off, CHUNK, cols, m, D, crlf, exactCols) : fillRows(buf, off, CHUNK, data.series, m, D, crlf, allExact);
     const done = columns ? pos.r >= m : pos.i >= n;
     const state = { r: pos.r, i: pos.i, j: pos.j };
     if (pending) await pending;

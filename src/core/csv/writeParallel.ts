@@ -57,7 +57,8 @@ export async function writeCsvFileParallel(
   const n = data.series.length;
   const m = data.time.length;
   const script = estimatedCsvBytes(data) >= (opts.minBytes ?? PARALLEL_WRITE_MIN_BYTES) ? workerScript() : null;
-  if (!script) return writeCsvFile(path, data, progress, signal);
+  // extras (missing cells, index, stamps) are written from row 0 on by one formatter
+  if (!script || data.source.extras) return writeCsvFile(path, data, progress, signal);
   checkCsvData(data);
   if (signal?.aborted) throw new CancelledError();
   const columns = data.source.layout === 'columns';

@@ -10,7 +10,7 @@ import type { IdentifiedSystem, LibrarySpec, LibraryTerm, PodBasis } from '../mo
 import { computePod } from '../numerics/pod';
 import { noProgress, type ProgressSink } from '../progress';
 import { sparseRegression } from './regression';
-import { chooseTestFunctions, type TestFunctionOptions, type TestFunctions } from './testFunctions';
+import { avoidGaps, chooseTestFunctions, type TestFunctionOptions, type TestFunctions } from './testFunctions';
 import { WeakFormAccumulator, type WeakSystem } from './weakForm';
 
 export interface IdentifyOptions {
@@ -25,6 +25,11 @@ export interface IdentifyOptions {
   /** Energy fraction for the automatic rank. */
   energy: number;
   testFunctions?: TestFunctionOptions;
+  /**
+   * Steps where some value is missing (1) and was only bridged: the weak form drops every test function
+   * whose support touches one, so the fit sees measured values only.
+   */
+  gaps?: Uint8Array;
 }
 
 /** The fit's part of the compression options. */
@@ -98,7 +103,15 @@ export function identify(
   const scaled = states.map((s, i) => (scales[i] === 1 ? s : s.map((v) => v / scales[i])));
   progress({ phase: 'identify', fraction: 0.2, message: 'test functions' });
 
-  const tf = chooseTestFunctions(scaled, time, opts.testFunctions ?? {}, J);
+  let tf = chooseTestFunctions(scaled, time, opts.testFunctions ?? {}, J);
+  if (opts.gaps) {
+    const all = tf.centres.length;
+    tf = avoidGaps(tf, time, opts.gaps);
+    // fewer rows than library columns cannot pin the coefficients down
+    if (tf.centres.length < J) {
+      throw new NumericalError(`too many gaps to fit: only ${tf.centres.length} of ${all} test functions avoid the missing values (need at least ${J}, one per library term); fewer gaps or a smaller --degree would do`);
+    }
+  }
   progress({ phase: 'identify', fraction: 0.35, message: 'weak form' });
   // The sums are additive over time: accumulate them chunk by chunk, so the J library columns are
   // evaluated on one chunk at a time (64×400000: J = 20 columns would hold 64 MB at once).

@@ -344,3 +344,25 @@ export function fillTestFunction(tf: TestFunctions, k: number, time: Float64Arra
     dphi[i] = -2 * p * v * invH * s * wp1;
   }
 }
+
+/**
+ * The test functions whose support touches no gap (gaps[j] = 1: some value at step j is missing and was
+ * only bridged): a sample inside the support, or the neighbour just outside it, which the trapezoid rule
+ * weighs against the support's end. Returns tf itself when every one is kept.
+ */
+export function avoidGaps(tf: TestFunctions, time: Float64Array, gaps: Uint8Array): TestFunctions {
+  const m = time.length;
+  // prefix sums: gaps in [a, b] in O(1)
+  const pre = new Int32Array(m + 1);
+  for (let j = 0; j < m; j++) pre[j + 1] = pre[j] + gaps[j];
+  if (pre[m] === 0) return tf;
+  const keep: number[] = [];
+  for (let k = 0; k < tf.centres.length; k++) {
+    const [i0, i1] = supportRange(tf, k, time);
+    const a = Math.max(0, i0 - 1);
+    const b = Math.min(m - 1, i1 + 1);
+    if (pre[b + 1] - pre[a] === 0) keep.push(tf.centres[k]);
+  }
+  if (keep.length === tf.centres.length) return tf;
+  return { ...tf, centres: Float64Array.from(keep), spec: { ...tf.spec, count: keep.length } };
+}
