@@ -281,7 +281,10 @@ export class CsvEngine {
     if (hasHeader && sample.lines.length > 1 && sample.lines[1].line === sample.lineAfterFirst) {
       const l = sample.lines[1];
       const cells = splitCells(b, l, delim);
-      const noNumbers = cells.every((c) => !isNumberLike(b, c, delim, dc) && !isStamp(cellValueText(b, c, delim)));
+      const noNumbers = cells.every((c) => {
+        const t = cellValueText(b, c, delim);
+        return !isNumberLike(b, c, delim, dc) && !isStamp(t) && !isDecimalCommaNumber(t);
+      });
       if (noNumbers && cells.some((c) => isText(c))) unitsLine = l;
     }
     const dataIdx = hasHeader ? (unitsLine ? 2 : 1) : 0;
