@@ -1,6 +1,7 @@
 // Messages between the model view (webview) and the extension host, and the data the view plots.
 // One union per direction. Everything here must survive JSON (VS Code serialises webview messages):
 // plain arrays, no typed arrays, non-finite numbers as null.
+import type { ModelOutcome } from '../core/model';
 
 /** The plots a user can save; also the ids of their containers in the page. */
 export const PLOT_IDS = ['spectrum', 'coordinates', 'variable', 'error', 'xi', 'phase'] as const;
@@ -76,10 +77,17 @@ export interface EquationLine {
   /** KaTeX source of the whole line, e.g. `\dot{x} = -10\,x + 10\,y`. */
   latex: string;
   text: string;
+  /** The same line cut per term, for folding long equations: `\dot{x}` and `['-10\,x', '+ 10\,y']`. */
+  lhs?: string;
+  terms?: string[];
 }
 
 export interface ModelInfo {
   summary: ModelSummary;
+  /** Sparse equations, a dense predictor, or no model (core/codec/outcome.ts); absent in older hosts. */
+  outcome?: ModelOutcome;
+  /** The outcome as one sentence ("Dense model, 480 terms, used as predictor in 3 of 4 windows"). */
+  outcomeText?: string;
   equations: EquationLine[];
   /** The three copy formats in full, also shown in the source tabs. */
   sources: Record<CopyFormat, string>;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { equationsJson, equationsLatex, equationsPython, equationsText, formatCoefficient } from '../../src/core/sindy/equations';
+import { equationsJson, equationsLatex, equationsLatexTerms, equationsPython, equationsText, formatCoefficient } from '../../src/core/sindy/equations';
 import { buildLibrary } from '../../src/core/sindy/library';
 import type { LibrarySpec, SparseModel } from '../../src/core/model';
 import katex from 'katex';
@@ -137,4 +137,16 @@ test('KaTeX parses every LaTeX equation, including escaped and Greek names', () 
   assert.equal(latex.length, names.length);
   for (const tex of latex) assert.doesNotThrow(() => katex.renderToString(tex, { throwOnError: true }), tex);
   assert.match(latex[1], /^\\dot\{\\lambda\} = /);
+});
+
+test('LaTeX per term (for folding): joins back to the whole line, signs on the terms, each term KaTeX-valid', () => {
+  const withConst = model(['x', 'y'], poly2, { x: { '1': -3, x: 1, 'x y': -1.5e-5 }, y: {} });
+  for (const m of [lorenz, withConst]) {
+    const whole = equationsLatex(m);
+    const parts = equationsLatexTerms(m);
+    parts.forEach((p, j) => assert.equal(`${p.lhs} = ${p.terms.join(' ')}`, whole[j]));
+  }
+  assert.deepEqual(equationsLatexTerms(lorenz)[0], { lhs: '\\dot{x}', terms: ['-10\\,x', '+ 10\\,y'] });
+  assert.deepEqual(equationsLatexTerms(withConst)[1].terms, ['0']);
+  for (const t of equationsLatexTerms(withConst)[0].terms) assert.doesNotThrow(() => katex.renderToString(t, { throwOnError: true }), t);
 });

@@ -55,6 +55,22 @@ export function equationsLatex(model: SparseModel, sigDigits = 4): string[] {
   });
 }
 
+/**
+ * The same LaTeX as `equationsLatex`, cut per term so a view can fold a long equation: `lhs` is
+ * `\dot{x}`, `terms[0]` carries its own sign (`-10\,x`), the others start with `+ ` or `- `.
+ * `[lhs, '=', ...terms].join(' ')` is the whole line; no terms → `['0']`.
+ */
+export function equationsLatexTerms(model: SparseModel, sigDigits = 4): { lhs: string; terms: string[] }[] {
+  const names = model.stateNames.map(latexName);
+  return model.stateNames.map((name, j) => {
+    const terms = activeTerms(model, j).map(({ k, coef }, idx) => {
+      const line = joinTerms([{ k, coef: idx === 0 ? coef : Math.abs(coef) }], sigDigits, (kk) => latexTerm(model.terms[kk], names), '\\,', (c) => latexNumber(c, sigDigits));
+      return idx === 0 ? line : `${coef < 0 ? '-' : '+'} ${line}`;
+    });
+    return { lhs: latexDot(name), terms: terms.length ? terms : ['0'] };
+  });
+}
+
 /** A complete NumPy right-hand side `def rhs(t, state)` for the model. */
 export function equationsPython(model: SparseModel, sigDigits = 4): string {
   const ids = pythonIdentifiers(model.stateNames);

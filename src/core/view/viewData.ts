@@ -10,7 +10,8 @@ import { decodeSegments, decodeWsindy, readWsindyHeader, type WsindyHeader } fro
 import { readContainer, sectionReader } from '../codec/container';
 import { readBasis } from '../codec/basis';
 import { modelFromHeader } from '../codec/header';
-import { equationsLatex, equationsPython, equationsText } from '../sindy/equations';
+import { equationsLatex, equationsLatexTerms, equationsPython, equationsText } from '../sindy/equations';
+import { outcomeText } from '../codec/outcome';
 import { noProgress, type ProgressSink } from '../progress';
 
 /** The decoded facts the plots need, independent of the container format. */
@@ -321,9 +322,12 @@ export function buildModelInfo(h: WsindyHeader, fileName: string, sigDigits = 4)
     totalTerms: h.termNames.length,
     windows: h.windows,
   };
+  const pieces = equationsLatexTerms(model, digits);
   return {
     summary,
-    equations: model.stateNames.map((state, j) => ({ state, latex: latex[j], text: text[j] })),
+    outcome: h.outcome,
+    outcomeText: outcomeText(h.outcome, h.modelWindows, h.windows),
+    equations: model.stateNames.map((state, j) => ({ state, latex: latex[j], text: text[j], lhs: pieces[j].lhs, terms: pieces[j].terms })),
     sources: { latex: latex.join('\n'), text: text.join('\n'), python: equationsPython(model, digits) },
   };
 }

@@ -11,6 +11,8 @@ export interface ModelViewHtmlParams {
   scriptUri: string;
   katexCssUri: string;
   cssUri: string;
+  /** The page's parts (media/view.css, shared with the notebook renderer). */
+  viewCssUri: string;
 }
 
 export function contentSecurityPolicy(cspSource: string, nonce: string, styleNonce: string): string {
@@ -39,6 +41,7 @@ export function modelViewHtml(p: ModelViewHtmlParams): string {
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${escapeAttr(p.katexCssUri)}">
 <link rel="stylesheet" href="${escapeAttr(p.cssUri)}">
+<link rel="stylesheet" href="${escapeAttr(p.viewCssUri)}">
 <title>Weak-SINDy model</title>
 </head>
 <body>

@@ -118,6 +118,7 @@ class ModelViewSession {
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
       katexCssUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'katex', 'katex.min.css')).toString(),
       cssUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'modelView.css')).toString(),
+      viewCssUri: webview.asWebviewUri(vscode.Uri.joinPath(media, 'view.css')).toString(),
     });
     this.disposables.push(
       webview.onDidReceiveMessage((raw: unknown) => void this.onMessage(raw)),
