@@ -1,7 +1,7 @@
 // Decoder fuzzing (`npm run fuzz [-- --cases N --seed S]`): mutated, truncated, spliced and CRC-forged
 // versions of real .wsindy files. Every case must be rejected with a FormatError or decode to a valid
 // result, within a time limit. Exit status 1 on any other outcome.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { decodeWsindy, readWsindyHeader } from '../src/core/codec/decode';
 import { encodeWsindy } from '../src/core/codec/encode';
 import { crc32 } from '../src/core/codec/crc32';
@@ -18,9 +18,12 @@ const CASES = arg('--cases', 12_000);
 const SEED = arg('--seed', 1);
 const LIMIT_MS = 2000;
 
-/** A few real files: the golden one, an error-bounded and a model-only file with a POD basis. */
+/** A few real files: the golden ones (every version), an error-bounded and a model-only file with a POD basis. */
 function corpus(): Uint8Array[] {
-  const golden = new Uint8Array(readFileSync(new URL('../test/fixtures/golden/lorenz-3x200.wsindy', import.meta.url)));
+  const dir = new URL('../test/fixtures/golden/', import.meta.url);
+  const goldens = readdirSync(dir)
+    .filter((f) => f.endsWith('.wsindy'))
+    .map((f) => new Uint8Array(readFileSync(new URL(f, dir))));
   const m = 150;
   const n = 6;
   const time = uniformTime(m, 0.02);
@@ -35,7 +38,7 @@ function corpus(): Uint8Array[] {
   const names = series.map((_, i) => `s${i}`);
   const dataset = { names, series, time, source: { layout: 'rows' as const, delimiter: ';' as const, header: null, timeColumn: null, lineEnding: '\r\n' as const } };
   const base = { dataset, system, tolerance: 1e-3, source: { fileName: 'f.csv', bytes: 1, crc32: 1 }, settings: {} };
-  return [golden, encodeWsindy({ ...base, mode: 'error-bounded' }).bytes, encodeWsindy({ ...base, mode: 'model-only' }).bytes];
+  return [...goldens, encodeWsindy({ ...base, mode: 'error-bounded' }).bytes, encodeWsindy({ ...base, mode: 'model-only', forceModel: true }).bytes];
 }
 
 function sectionSpans(b: Uint8Array): { at: number; len: number }[] {
@@ -77,6 +80,15 @@ function mutate(src: Uint8Array, rand: () => number, kind: number): Uint8Array {
     }
     default: {
       // damaged payload with a recomputed CRC: reaches the section parsers behind the checksums
+      if (b.length > 14 && (b[8] | (b[9] << 8)) >= 3) {
+        // v3: anything after the preamble, then the file CRC made to match
+        for (let f = 0; f < 1 + pick(3); f++) {
+          const p = 10 + pick(b.length - 14);
+          b[p] = rand() < 0.5 ? pick(256) : b[p] ^ (1 << pick(8));
+        }
+        new DataView(b.buffer).setUint32(b.length - 4, crc32(b.subarray(0, b.length - 4)), true);
+        return b;
+      }
       const spans = sectionSpans(b);
       if (spans.length === 0) return b;
       const s = spans[pick(spans.length)];

@@ -7,7 +7,9 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { reconstructFile } from '../../src/core/api';
-import { readWsindyHeader } from '../../src/core/codec/decode';
+import { decodeWsindy, readWsindyHeader } from '../../src/core/codec/decode';
+import { listSections } from '../../src/core/codec/container';
+import { FormatError } from '../../src/core/errors';
 import { readCsvFile } from '../../src/core/csv/read';
 import { GOLDEN_CASES } from '../fixtures/golden/make-files';
 
@@ -15,9 +17,9 @@ const dir = join(__dirname, '../fixtures/golden');
 const tmp = mkdtempSync(join(tmpdir(), 'wsindy-golden-test-'));
 const files = readdirSync(dir).filter((f) => /\.v\d+\.wsindy$/.test(f));
 
-test('golden files exist for format versions 1 and 2 (and every case has one per version it was written in)', () => {
+test('golden files exist for format versions 1, 2 and 3 (and every case has one per version it was written in)', () => {
   const versions = new Set(files.map((f) => Number(/\.v(\d+)\.wsindy$/.exec(f)?.[1])));
-  for (const v of [1, 2]) assert.ok(versions.has(v), `no golden file of version ${v}`);
+  for (const v of [1, 2, 3]) assert.ok(versions.has(v), `no golden file of version ${v}`);
   for (const f of files) assert.ok(GOLDEN_CASES.some((c) => f.startsWith(`${c.name}.v`)), `${f} belongs to no case`);
 });
 
@@ -44,3 +46,34 @@ for (const f of files) {
     }
   });
 }
+
+test('v3: every single corrupted byte of a file is detected (each byte changed three ways: a FormatError, never a decode)', () => {
+  for (const f of ['lorenz-3x1000.v3.wsindy', 'wave-12x600-pod-segments.v3.wsindy']) {
+    const good = new Uint8Array(readFileSync(join(dir, f)));
+    for (let k = 0; k < good.length; k++) {
+      for (const flip of [0x01, 0x80, 0xff]) {
+        const bad = good.slice();
+        bad[k] ^= flip;
+        assert.throws(() => decodeWsindy(bad), FormatError, `${f}: byte ${k} ^ ${flip} decoded`);
+        assert.throws(() => readWsindyHeader(bad), FormatError, `${f}: byte ${k} ^ ${flip} read as a header`);
+      }
+    }
+    // and a truncation anywhere, and one byte more
+    for (let len = 0; len < good.length; len += 7) assert.throws(() => decodeWsindy(good.subarray(0, len)), FormatError);
+    assert.throws(() => decodeWsindy(Uint8Array.from([...good, 0])), FormatError);
+  }
+});
+
+test('v3 layout: no empty sections, 1-2 bytes of framing each, one CRC at the end; Lorenz fixed part small', () => {
+  const bytes = new Uint8Array(readFileSync(join(dir, 'lorenz-3x1000.v3.wsindy')));
+  const layout = listSections(bytes);
+  assert.equal(layout.version, 3);
+  assert.equal(layout.preamble, 10);
+  assert.equal(layout.trailer, 4);
+  assert.deepEqual(layout.sections.map((s) => s.tag), ['HEAD', 'MODL', 'WIND', 'RESI']); // no TIME (a rule), no UNPR (no exceptions)
+  for (const s of layout.sections) {
+    assert.ok(s.payload > 0);
+    assert.ok(s.framing >= 1 && s.framing <= 2, `${s.tag} framing ${s.framing}`);
+  }
+  assert.equal(layout.preamble + layout.trailer + layout.sections.reduce((a, s) => a + s.framing + s.payload, 0), bytes.length);
+});

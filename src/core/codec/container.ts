@@ -1,13 +1,18 @@
-// The .wsindy container: magic, format version, then typed sections, each `tag, length, payload, CRC32`.
-// Parsing checks every length against the bytes that remain before slicing, and every CRC before use.
+// The .wsindy container: magic, format version, then typed sections. v1/v2: each section `tag, length,
+// payload, CRC32`. v3: each section `type byte, varuint length, payload` (the last one without a length),
+// one CRC-32 over the whole file at its end. Parsing checks every length against the bytes that remain
+// before slicing, and the CRCs before use.
 import { FormatError } from '../errors';
 import { ByteReader, ByteWriter } from './bytes';
 import { crc32 } from './crc32';
 
 /** "\x89WSINDY\n": the high byte catches 7-bit transfers, the newline catches line-ending conversion. */
 export const MAGIC = Uint8Array.from([0x89, 0x57, 0x53, 0x49, 0x4e, 0x44, 0x59, 0x0a]);
-/** v1: one WIND/RESI/UNPR/CHEK set for all steps. v2 (streaming coder): SEGM sections instead. */
-export const FORMAT_VERSION = 2;
+/**
+ * v1: one WIND/RESI/UNPR/CHEK set for all steps. v2 (streaming coder): SEGM sections instead. v3: compact
+ * framing and binary header (FORMAT.md §8); what writers emit.
+ */
+export const FORMAT_VERSION = 3;
 export const MIN_READ_VERSION = 1;
 /** Offset of the first section. */
 export const PREAMBLE_BYTES = 12;
@@ -19,6 +24,25 @@ export const SECTION_TAGS: readonly SectionTag[] = ['HEAD', 'MODL', 'TIME', 'SRC
 const REPEATED: SectionTag = 'SEGM';
 /** Most sections a file may have (the count is a u16). */
 const MAX_SECTIONS = 0xffff;
+/**
+ * The v3 section-type registry: one entry per section type (id = the type byte's low 7 bits). To add a
+ * section, add its tag above and one entry here (FORMAT.md §8.1); a v3 reader rejects ids it does not know.
+ */
+export const SECTION_TYPES_V3: readonly { id: number; tag: SectionTag; repeated?: boolean }[] = [
+  { id: 1, tag: 'HEAD' },
+  { id: 2, tag: 'MODL' },
+  { id: 3, tag: 'TIME' },
+  { id: 4, tag: 'BASI' },
+  { id: 5, tag: 'WIND' },
+  { id: 6, tag: 'RESI' },
+  { id: 7, tag: 'UNPR' },
+  { id: 8, tag: 'SEGM', repeated: true },
+  { id: 9, tag: 'SRCX' },
+];
+/** v3: type byte bit 7 = the last section, whose payload runs to the file CRC (no length). */
+const LAST_SECTION = 0x80;
+/** v3: bytes of the file CRC at the end. */
+export const TRAILER_BYTES_V3 = 4;
 /** Human names used in messages. */
 export const SECTION_NAMES: Record<SectionTag, string> = {
   HEAD: 'header',
@@ -58,6 +82,70 @@ export function writeContainer(sections: readonly { tag: SectionTag; payload: Ui
   return w.finish();
 }
 
+/**
+ * A v3 file: magic, u16 version 3, sections `u8 type, varuint length, payload` in the given order (the
+ * last one as `u8 type | 0x80, payload`), then the CRC-32 of every byte before it. Empty sections must
+ * not be passed (FORMAT.md: absent means empty).
+ */
+export function writeContainerV3(sections: readonly { tag: SectionTag; payload: Uint8Array }[]): Uint8Array {
+  const w = new ByteWriter();
+  w.bytes(MAGIC);
+  w.u16(3);
+  sections.forEach((s, k) => {
+    const type = SECTION_TYPES_V3.find((t) => t.tag === s.tag);
+    if (!type) throw new RangeError(`section ${s.tag} has no v3 type`);
+    if (s.payload.length === 0) throw new RangeError(`empty section ${s.tag}: leave it out`);
+    if (k === sections.length - 1) w.u8(type.id | LAST_SECTION);
+    else {
+      w.u8(type.id);
+      w.varuint(s.payload.length);
+    }
+    w.bytes(s.payload);
+  });
+  const body = w.finish();
+  const out = new Uint8Array(body.length + TRAILER_BYTES_V3);
+  out.set(body);
+  new DataView(out.buffer).setUint32(body.length, crc32(body), true);
+  return out;
+}
+
+/** v3 section table; the file CRC is checked first, so every later check sees the bytes as written. */
+function readContainerV3(bytes: Uint8Array): { version: number; sections: Map<SectionTag, Section>; segments: Section[]; framing: number[] } {
+  if (bytes.length < PREAMBLE_BYTES - 2 + TRAILER_BYTES_V3) throw new FormatError(`truncated at byte ${bytes.length} (the file needs at least ${PREAMBLE_BYTES - 2 + TRAILER_BYTES_V3} bytes)`);
+  const end = bytes.length - TRAILER_BYTES_V3;
+  const stored = new DataView(bytes.buffer, bytes.byteOffset + end, TRAILER_BYTES_V3).getUint32(0, true);
+  if (crc32(bytes.subarray(0, end)) !== stored) throw new FormatError('checksum mismatch: the file is damaged (file CRC)');
+  const r = new ByteReader(bytes.subarray(0, end), 'preamble');
+  r.pos = PREAMBLE_BYTES - 2;
+  const sections = new Map<SectionTag, Section>();
+  const segments: Section[] = [];
+  const framing: number[] = [];
+  let last = false;
+  while (r.remaining > 0) {
+    if (last) throw new FormatError(`corrupt file: bytes after the last section at byte ${r.pos}`);
+    const at = r.pos;
+    const byte = r.u8();
+    last = (byte & LAST_SECTION) !== 0;
+    const type = SECTION_TYPES_V3.find((t) => t.id === (byte & 0x7f));
+    if (!type) throw new FormatError(`corrupt file: unknown section type ${byte & 0x7f} at byte ${at}`);
+    const name = SECTION_NAMES[type.tag];
+    const len = last ? r.remaining : r.varuint();
+    if (len > r.remaining) throw new FormatError(`truncated at byte ${bytes.length} (section '${name}' needs ${len} bytes)`);
+    if (len === 0) throw new FormatError(`corrupt file: empty section '${name}' at byte ${at}`);
+    if (segments.length + sections.size >= MAX_SECTIONS) throw new FormatError(`corrupt file: more than ${MAX_SECTIONS} sections`);
+    framing.push(r.pos - at);
+    const offset = r.pos;
+    const payload = r.take(len);
+    if (type.repeated) segments.push({ tag: type.tag, offset, payload });
+    else if (sections.has(type.tag)) throw new FormatError(`corrupt file: section '${name}' appears twice`);
+    else sections.set(type.tag, { tag: type.tag, offset, payload });
+  }
+  if ([...sections.values(), ...segments].sort((a, b) => a.offset - b.offset)[0]?.tag !== 'HEAD') {
+    throw new FormatError("corrupt file: the first section must be the header");
+  }
+  return { version: 3, sections, segments, framing };
+}
+
 /** Check magic and version only. */
 export function checkPreamble(bytes: Uint8Array): number {
   if (bytes.length < MAGIC.length || MAGIC.some((b, i) => bytes[i] !== b)) {
@@ -88,6 +176,7 @@ export function readContainer(
   stopAfter?: ReadonlySet<SectionTag>,
 ): { version: number; sections: Map<SectionTag, Section>; segments: Section[] } {
   const version = checkPreamble(bytes);
+  if (version >= 3) return readContainerV3(bytes);
   const r = new ByteReader(bytes, 'preamble');
   r.pos = 10;
   const count = r.u16();
@@ -133,4 +222,24 @@ export function requireSection(sections: Map<SectionTag, Section>, tag: SectionT
 
 export function sectionReader(s: Section): ByteReader {
   return new ByteReader(s.payload, SECTION_NAMES[s.tag], s.offset);
+}
+
+/** Where a file's bytes go (benchmarks, `info`): preamble, each section's framing and payload, trailer. */
+export interface FileLayout {
+  version: number;
+  preamble: number;
+  sections: { tag: SectionTag; framing: number; payload: number }[];
+  trailer: number;
+}
+
+export function listSections(bytes: Uint8Array): FileLayout {
+  const version = checkPreamble(bytes);
+  if (version >= 3) {
+    const { sections, segments, framing } = readContainerV3(bytes);
+    const all = [...sections.values(), ...segments].sort((a, b) => a.offset - b.offset);
+    return { version, preamble: PREAMBLE_BYTES - 2, sections: all.map((s, k) => ({ tag: s.tag, framing: framing[k], payload: s.payload.length })), trailer: TRAILER_BYTES_V3 };
+  }
+  const { sections, segments } = readContainer(bytes);
+  const all = [...sections.values(), ...segments].sort((a, b) => a.offset - b.offset);
+  return { version, preamble: PREAMBLE_BYTES, sections: all.map((s) => ({ tag: s.tag, framing: 12, payload: s.payload.length })), trailer: 0 };
 }

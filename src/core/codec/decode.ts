@@ -9,10 +9,13 @@ import { crc32 } from './crc32';
 import { LIMITS, readHeaderJson, readModel, type WsindyHeader } from './header';
 import { predictAll, predictRow, type StoredBasis, type StoredModel, type Window } from './predictor';
 import { readResidual, readUnpredictable } from './residual';
-import { readTimeGrid } from './timeGrid';
+import { gridTimes, readTimeGrid } from './timeGrid';
 import { readSourceExtras } from './sourceExtras';
 import type { SourceExtras } from '../dataset';
-import { readWindows } from './windows';
+import { readWindows, windowsFromV3 } from './windows';
+import { readHeaderV3, readModelV3, type HeaderV3 } from './headerV3';
+import { outputSlack } from '../csv/outputStep';
+import { ByteReader } from './bytes';
 import { decideOutcome } from './outcome';
 
 export type { WsindyHeader } from './header';
@@ -38,7 +41,30 @@ function guard<T>(f: () => T): T {
   }
 }
 
-function parseHeader(sections: Map<SectionTag, Section>, version: number, fileBytes: number): { header: WsindyHeader; model: StoredModel; substeps: number } {
+interface ParsedHeader {
+  header: WsindyHeader;
+  model: StoredModel;
+  substeps: number;
+  /** v3 only: what the compact header adds (time grid, reconstruction CRC). */
+  v3: HeaderV3 | null;
+}
+
+function parseHeaderV3(sections: Map<SectionTag, Section>, fileBytes: number): ParsedHeader {
+  const v3 = readHeaderV3(sectionReader(requireSection(sections, 'HEAD')));
+  const { json } = v3;
+  const rank = json.stateNames.length;
+  const modl = sections.get('MODL');
+  if (v3.modelStored !== (modl !== undefined)) throw new FormatError(`corrupt file: the header says the model is ${v3.modelStored ? '' : 'not '}stored`);
+  if (!modl && json.modelWindows > 0) throw new FormatError('corrupt file: model windows without a model');
+  const { model, substeps } = modl
+    ? readModelV3(sectionReader(modl), v3.terms, rank)
+    : { model: { r: rank, terms: v3.terms, coefficients: new Float64Array(v3.terms.length * rank) }, substeps: 1 };
+  const header: WsindyHeader = { ...json, formatVersion: 3, terms: model.terms, coefficients: model.coefficients, fileBytes, outcome: v3.outcome };
+  return { header, model, substeps, v3 };
+}
+
+function parseHeader(sections: Map<SectionTag, Section>, version: number, fileBytes: number): ParsedHeader {
+  if (version >= 3) return parseHeaderV3(sections, fileBytes);
   const json = readHeaderJson(sectionReader(requireSection(sections, 'HEAD')));
   const { model, substeps } = readModel(sectionReader(requireSection(sections, 'MODL')));
   if (model.r !== json.stateNames.length) throw new FormatError(`corrupt file: model has ${model.r} states, header names ${json.stateNames.length}`);
@@ -50,7 +76,7 @@ function parseHeader(sections: Map<SectionTag, Section>, version: number, fileBy
   // v1/v2 files do not record the outcome: the same rules the writer applies, on what the header says
   const outcome = decideOutcome({ equations: model.r, activeTerms, windows: json.windows, modelWindows: json.modelWindows });
   const header: WsindyHeader = { ...json, formatVersion: version, terms: model.terms, coefficients: model.coefficients, fileBytes, outcome };
-  return { header, model, substeps };
+  return { header, model, substeps, v3: null };
 }
 
 /** Header and model only (the heavy sections are not even checksummed): for showing equations fast. */
@@ -81,22 +107,33 @@ interface CodedSpan {
   WIND: Section;
   RESI: Section | null;
   UNPR: Section | null;
-  predCrc: number;
+  /** null in v3 (the reconstruction CRC is the one check of the decoding). */
+  predCrc: number | null;
   reconCrc: number;
 }
 
 function openFile(bytes: Uint8Array): { dec: Decoder; spans: CodedSpan[] } {
   const { version, sections, segments } = readContainer(bytes);
-  const { header, model, substeps } = parseHeader(sections, version, bytes.length);
+  const { header, model, substeps, v3 } = parseHeader(sections, version, bytes.length);
   const { n, m } = header;
-  const tr = sectionReader(requireSection(sections, 'TIME'));
-  const { time } = readTimeGrid(tr, m);
-  tr.end();
+  let time: Float64Array;
+  if (v3) {
+    const ts = sections.get('TIME');
+    time = gridTimes(v3.grid, m, ts ? sectionReader(ts) : null);
+  } else {
+    const tr = sectionReader(requireSection(sections, 'TIME'));
+    time = readTimeGrid(tr, m).time;
+    tr.end();
+  }
   const basisSection = sections.get('BASI');
   if ((header.pod !== null) !== (basisSection !== undefined)) throw new FormatError('corrupt file: basis section does not match the header');
   const basis = basisSection ? readBasis(sectionReader(basisSection), n, model.r) : null;
   const bounded = header.mode === 'error-bounded';
-  const spans = header.segmentLength === undefined ? wholeSpan(sections, m, bounded) : segmentSpans(sections, segments, header.segmentLength, m, bounded);
+  const spans = v3
+    ? spansV3(header, v3, sections, segments)
+    : header.segmentLength === undefined
+      ? wholeSpan(sections, m, bounded)
+      : segmentSpans(sections, segments, header.segmentLength, m, bounded);
   // with an output step the residual carries b' < b, leaving room for rounding to the step
   let residualBound: number | null = null;
   for (const span of spans) {
@@ -159,6 +196,65 @@ function segmentSpans(sections: Map<SectionTag, Section>, segments: Section[], l
   });
 }
 
+/** v3: the sections in the v1 layouts the span readers parse (anchor step and residual bound back as f64). */
+function spansV3(header: WsindyHeader, v3: HeaderV3, sections: Map<SectionTag, Section>, segments: Section[]): CodedSpan[] {
+  const bounded = header.mode === 'error-bounded';
+  const hb = header.bound;
+  const derived = Math.min(header.absError ?? header.tolerance * header.range, Number.MAX_VALUE / 4);
+  for (const tag of ['CHEK'] as const) if (sections.has(tag)) throw new FormatError(`corrupt file: a v3 file with a '${tag}' section`);
+  const resi = (s: Section): { section: Section; bound: number } => {
+    const r = sectionReader(s);
+    const code = r.u8();
+    let b: number;
+    if (code === 0 && hb !== null) b = hb;
+    else if (code === 1 && hb !== null) b = hb - outputSlack(hb);
+    else if (code === 2) b = r.finite('bound');
+    else return r.fail(`unknown residual bound code ${code}`);
+    const out = new Uint8Array(8 + r.remaining);
+    new DataView(out.buffer).setFloat64(0, b, true);
+    out.set(r.take(r.remaining), 8);
+    return { section: { tag: 'RESI', offset: s.offset, payload: out }, bound: b };
+  };
+  const span = (j0: number, m: number, W: Section, R: Section | null, U: Section | null, reconCrc: number): CodedSpan => {
+    if (bounded !== (R !== null)) throw new FormatError(bounded ? "corrupt file: missing section 'residual'" : 'corrupt file: a model-only file with a residual section');
+    if (!bounded && U) throw new FormatError('corrupt file: a model-only file with a residual section');
+    const res = R ? resi(R) : null;
+    const prec = res ? res.bound : derived;
+    const WIND: Section = { tag: 'WIND', offset: W.offset, payload: windowsFromV3(W.payload, prec, W.offset) };
+    const UNPR: Section | null = bounded ? (U ?? { tag: 'UNPR', offset: W.offset, payload: Uint8Array.of(0) }) : null;
+    return { j0, m, WIND, RESI: res ? res.section : null, UNPR, predCrc: null, reconCrc };
+  };
+  const m = header.m;
+  if (header.segmentLength === undefined) {
+    if (segments.length > 0) throw new FormatError("corrupt file: a file without segments has a 'segment' section");
+    return [span(0, m, requireSection(sections, 'WIND'), sections.get('RESI') ?? null, sections.get('UNPR') ?? null, v3.reconCrc ?? 0)];
+  }
+  for (const tag of ['WIND', 'RESI', 'UNPR'] as const) {
+    if (sections.has(tag)) throw new FormatError(`corrupt file: a segmented file with a '${tag}' section`);
+  }
+  const length = header.segmentLength;
+  const expected = Math.ceil(m / length);
+  if (segments.length !== expected) throw new FormatError(`corrupt file: ${segments.length} segments, expected ${expected} (${m} steps, ${length} per segment)`);
+  return segments.map((seg, k) => {
+    const r = new ByteReader(seg.payload, 'segment', seg.offset);
+    const j0 = k * length;
+    const steps = r.varuint();
+    if (steps !== Math.min(length, m - j0)) r.fail(`segment ${k + 1} has ${steps} steps, expected ${Math.min(length, m - j0)}`);
+    const part = (tag: SectionTag): Section => {
+      const len = r.varuint();
+      const offset = seg.offset + r.pos;
+      return { tag, offset, payload: r.take(len) };
+    };
+    const W = part('WIND');
+    const R = bounded ? part('RESI') : null;
+    let U = bounded ? part('UNPR') : null;
+    if (U && U.payload.length === 0) U = null;
+    const reconCrc = r.u32();
+    r.end();
+    return span(j0, steps, W, R, U, reconCrc);
+  });
+}
+
 function residualBoundOf(s: Section): number {
   const r = sectionReader(s);
   const b = r.finite('bound');
@@ -209,10 +305,17 @@ function decodeSpan(dec: Decoder, span: CodedSpan, out: readonly Float64Array[],
   }
   let reconCrc = 0;
   for (const x of out) reconCrc = crc32(new Uint8Array(x.buffer, x.byteOffset, x.byteLength), reconCrc);
-  if (predCrc !== span.predCrc) {
+  if (span.predCrc !== null && predCrc !== span.predCrc) {
     throw new FormatError('prediction mismatch: this file was written on a platform whose floating-point results differ');
   }
-  if (reconCrc !== span.reconCrc) throw new FormatError('reconstruction checksum mismatch: the decoded data differ from what was written');
+  if (reconCrc !== span.reconCrc) {
+    // v3 has no separate prediction check: the bytes are intact (file CRC), so the computation differs
+    throw new FormatError(
+      span.predCrc === null
+        ? 'reconstruction checksum mismatch: the decoded data differ from what was written (this platform\'s floating-point results differ from the writer\'s)'
+        : 'reconstruction checksum mismatch: the decoded data differ from what was written',
+    );
+  }
   return { states: result.states, windows };
 }
 

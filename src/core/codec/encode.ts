@@ -5,22 +5,24 @@
 // smallest file wins; the final prediction is computed by the same `predictAll` the decoder runs.
 import type { Dataset } from '../dataset';
 import { InputError, OptionError } from '../errors';
-import type { IdentifiedSystem } from '../model';
+import type { IdentifiedSystem, ModelOutcome } from '../model';
 import type { CompressionMode } from '../options';
 import { noProgress, type ProgressSink } from '../progress';
 import { planBasis, storeBasis } from './basis';
 import { ByteWriter } from './bytes';
-import { writeContainer, type SectionTag } from './container';
+import { writeContainerV3, type SectionTag } from './container';
 import { hasSourceExtras, writeSourceExtras } from './sourceExtras';
 import { crc32 } from './crc32';
 import { IntRowEncoder, MAX_INT } from './entropy';
-import { storeCoefficients, writeHeaderJson, writeModel, type HeaderJson } from './header';
+import { storeCoefficients, type HeaderJson } from './header';
+import { residualBoundCode, writeHeaderV3, writeModelV3 } from './headerV3';
+import { decideOutcome } from './outcome';
 import { anchorFrom, BLOWUP, lift, makeRhs, predictAll, predictRow, Rk4, type PredictorSetup, type StoredBasis, type StoredModel, type Window } from './predictor';
 import { outputExponent, outputSlack, pow10 } from '../csv/outputStep';
 import { projectOnModes } from '../numerics/pod';
 import { quantiseRow, residualSection, writeUnpredictable, type PrintCheck, type Unpredictable } from './residual';
-import { writeTimeGrid, type TimeSummary } from './timeGrid';
-import { writeWindows } from './windows';
+import { planGridV3 } from './timeGrid';
+import { windowsToV3, writeWindows } from './windows';
 
 export interface EncodeInput {
   dataset: Dataset;
@@ -30,6 +32,8 @@ export interface EncodeInput {
   absError?: number;
   source: { fileName: string; bytes: number; crc32: number };
   settings: Record<string, unknown>;
+  /** Keep the model in the file even when no window uses it (`--force-model`). */
+  forceModel?: boolean;
 }
 
 export interface EncodeResult {
@@ -39,6 +43,10 @@ export interface EncodeResult {
   rmsError: number;
   /** Absolute bound (error-bounded mode), null in model-only mode. */
   bound: number | null;
+  /** Sparse equations, a dense predictor, or no model (codec/outcome.ts), as recorded in the file. */
+  outcome: ModelOutcome;
+  windows: number;
+  modelWindows: number;
 }
 
 /** Records longer than this are coded in segments of SEGMENT_STEPS (format v2). */
@@ -698,11 +706,16 @@ export interface FileInfo {
   absError?: number;
   source: { fileName: string; bytes: number; crc32: number };
   settings: Record<string, unknown>;
+  /** Keep the model even when no window uses it. */
+  forceModel?: boolean;
+  /** The outcome when the fit itself decided it (e.g. gave up early); else the rules of codec/outcome.ts decide. */
+  outcome?: ModelOutcome;
 }
 
 /**
- * The file. One segment covering all steps: format v1 (WIND, RESI, UNPR, CHEK sections). Several (the
- * streaming coder, `segmentLength` steps each but the last): format v2, one SEGM section per segment.
+ * The file, format v3 (FORMAT.md §8). One segment covering all steps: WIND, RESI, UNPR sections (UNPR
+ * only with exceptions). Several (the streaming coder, `segmentLength` steps each but the last): one SEGM
+ * section per segment. The model (MODL) only when a window uses it or it is forced.
  */
 export function assembleWsindy(plan: EncodePlan, info: FileInfo, segments: readonly CodedSegment[], segmentLength: number): EncodeResult {
   const { mode, n, range, userBound, outK } = plan;
@@ -724,12 +737,7 @@ export function assembleWsindy(plan: EncodePlan, info: FileInfo, segments: reado
   const maxRelativeError = range > 0 ? maxError / range : maxError === 0 ? 0 : Infinity;
   const segmented = segments.length > 1;
 
-  const timeW = new ByteWriter();
-  writeTimeGrid(timeW, info.time);
-  const TIME = timeW.finish();
-  const t = info.time;
-  const uniformKind = TIME[0] !== 0;
-  const timeSummary: TimeSummary = { t0: t[0], t1: t[m - 1], uniform: uniformKind, dt: uniformKind && m >= 2 ? t[1] - t[0] : null };
+  const { grid, section: timeSection } = planGridV3(info.time);
   const pod = system.pod;
   // the extras go to their own section (SRCX), not into the header JSON
   const { extras, ...plainFormat } = info.format;
@@ -749,48 +757,62 @@ export function assembleWsindy(plan: EncodePlan, info: FileInfo, segments: reado
     library: system.model.library,
     termNames: system.model.termNames,
     source: { ...info.source, format: plainFormat },
-    time: timeSummary,
+    time: grid.summary,
     errors: { max: maxError, maxRelative: maxRelativeError, rms: rmsError },
     windows,
     modelWindows,
     diagnostics: system.diagnostics,
     settings: info.settings,
   };
-  const sections: { tag: SectionTag; payload: Uint8Array }[] = [
-    { tag: 'HEAD', payload: writeHeaderJson(header) },
-    { tag: 'MODL', payload: writeModel(plan.model, plan.substeps ?? 1) },
-    { tag: 'TIME', payload: TIME },
-  ];
+  const forced = info.forceModel === true;
+  const r = system.model.stateNames.length;
+  const outcome = info.outcome ?? decideOutcome({ equations: r, activeTerms: system.diagnostics.activeTerms, windows, modelWindows, forced });
+  // the model only where it is used: a file whose windows all predict 0 needs no coefficients
+  const modelStored = modelWindows > 0 || forced;
+  const head = writeHeaderV3(header, { outcome, forced, modelStored, terms: system.model.terms, grid, reconCrc: segmented ? null : segments[0].reconCrc });
+  const sections: { tag: SectionTag; payload: Uint8Array }[] = [{ tag: 'HEAD', payload: head }];
+  if (modelStored) sections.push({ tag: 'MODL', payload: writeModelV3(plan.model, plan.substeps ?? 1) });
+  if (timeSection) sections.push({ tag: 'TIME', payload: timeSection });
   if (hasSourceExtras(extras)) sections.push({ tag: 'SRCX', payload: writeSourceExtras(extras) });
   if (plan.basisBytes) sections.push({ tag: 'BASI', payload: plan.basisBytes });
+  const prec = plan.bound;
+  const resiV3 = (resi: Uint8Array): Uint8Array => residualToV3(resi, header.bound);
   if (segmented) {
-    for (const s of segments) sections.push({ tag: 'SEGM', payload: writeSegment(s, mode) });
+    for (const s of segments) sections.push({ tag: 'SEGM', payload: writeSegmentV3(s, mode, prec, resiV3) });
   } else {
     const s = segments[0];
-    sections.push({ tag: 'WIND', payload: s.WIND });
+    sections.push({ tag: 'WIND', payload: windowsToV3(s.WIND, prec) });
     if (mode !== 'model-only') {
-      sections.push({ tag: 'RESI', payload: s.RESI });
-      sections.push({ tag: 'UNPR', payload: s.UNPR });
+      sections.push({ tag: 'RESI', payload: resiV3(s.RESI) });
+      if (!isEmptyUnpredictable(s.UNPR)) sections.push({ tag: 'UNPR', payload: s.UNPR });
     }
-    const chk = new ByteWriter();
-    chk.u32(s.predCrc);
-    chk.u32(s.reconCrc);
-    sections.push({ tag: 'CHEK', payload: chk.finish() });
   }
-  const bytes = writeContainer(sections);
-  return { bytes, maxError, maxRelativeError, rmsError, bound: mode === 'error-bounded' ? userBound : null };
+  const bytes = writeContainerV3(sections);
+  return { bytes, maxError, maxRelativeError, rmsError, bound: mode === 'error-bounded' ? userBound : null, outcome, windows, modelWindows };
 }
 
-/** A SEGM payload: steps, then WIND, RESI and UNPR each with its length, then the two checksums. */
-function writeSegment(s: CodedSegment, mode: CompressionMode): Uint8Array {
+/** An UNPR payload with no exceptions (varuint 0): v3 leaves the section out. */
+function isEmptyUnpredictable(u: Uint8Array): boolean {
+  return u.length === 1 && u[0] === 0;
+}
+
+/** RESI v3: the f64 bound b′ becomes a code on the header bound (headerV3.residualBoundCode), f64 only when no rule gives it. */
+function residualToV3(resi: Uint8Array, headerBound: number | null): Uint8Array {
+  const b = new DataView(resi.buffer, resi.byteOffset, 8).getFloat64(0, true);
+  const code = residualBoundCode(headerBound, b);
   const w = new ByteWriter();
-  w.u32(s.m);
-  const parts = mode === 'model-only' ? [s.WIND] : [s.WIND, s.RESI, s.UNPR];
-  for (const part of parts) {
-    w.u32(part.length);
-    w.bytes(part);
-  }
-  w.u32(s.predCrc);
+  w.u8(code);
+  if (code === 2) w.f64(b);
+  w.bytes(resi.subarray(8));
+  return w.finish();
+}
+
+/** A v3 SEGM payload: varuint steps, WIND (and RESI, UNPR) each after its varuint length, u32 reconstruction CRC. */
+function writeSegmentV3(s: CodedSegment, mode: CompressionMode, prec: number, resiV3: (r: Uint8Array) => Uint8Array): Uint8Array {
+  const w = new ByteWriter();
+  w.varuint(s.m);
+  const parts = mode === 'model-only' ? [windowsToV3(s.WIND, prec)] : [windowsToV3(s.WIND, prec), resiV3(s.RESI), isEmptyUnpredictable(s.UNPR) ? new Uint8Array(0) : s.UNPR];
+  for (const part of parts) w.blob(part);
   w.u32(s.reconCrc);
   return w.finish();
 }
@@ -851,6 +873,7 @@ export function encodeWsindy(input: EncodeInput, progress: ProgressSink = noProg
     absError: input.absError,
     source: input.source,
     settings: input.settings,
+    forceModel: input.forceModel,
   };
   const result = assembleWsindy(plan, info, segments, segmentLength);
   progress({ phase: 'code', fraction: 1 });

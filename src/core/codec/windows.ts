@@ -60,3 +60,46 @@ export function readWindows(r: ByteReader, m: number, rank: number): { windows: 
   r.end();
   return { windows, anchorStep, corrections };
 }
+
+// ---- format v3: the anchor step as a code on the quantiser's bound instead of an f64 ----
+
+/** Byte offset of the f64 anchor step in a v1 WIND payload. */
+function anchorStepAt(payload: Uint8Array, what: string): number {
+  const r = new ByteReader(payload, what);
+  const count = r.varuint();
+  for (let k = 1; k < count; k++) r.varuint();
+  r.take(Math.ceil(count / 8));
+  return r.pos;
+}
+
+/** v1 WIND payload → v3: the f64 anchor step becomes u8 code (0: step 0, c < 255: prec · 2^-(c−1), 255: f64 follows). */
+export function windowsToV3(payload: Uint8Array, prec: number): Uint8Array {
+  const at = anchorStepAt(payload, 'windows');
+  const step = new DataView(payload.buffer, payload.byteOffset + at, 8).getFloat64(0, true);
+  let code = 255;
+  if (step === 0) code = 0;
+  else if (prec > 0) {
+    const bits = Math.round(-Math.log2(step / prec));
+    if (bits >= 0 && bits < 254 && Object.is(prec * 2 ** -bits, step)) code = bits + 1;
+  }
+  const w = new ByteWriter();
+  w.bytes(payload.subarray(0, at));
+  w.u8(code);
+  if (code === 255) w.f64(step);
+  w.bytes(payload.subarray(at + 8));
+  return w.finish();
+}
+
+/** v3 WIND payload → the v1 layout readWindows parses. */
+export function windowsFromV3(payload: Uint8Array, prec: number, base: number): Uint8Array {
+  const r = new ByteReader(payload, 'windows', base);
+  r.pos = anchorStepAt(payload, 'windows');
+  const at = r.pos;
+  const code = r.u8();
+  const step = code === 0 ? 0 : code === 255 ? r.f64() : prec * 2 ** -(code - 1);
+  const w = new ByteWriter();
+  w.bytes(payload.subarray(0, at));
+  w.f64(step);
+  w.bytes(payload.subarray(r.pos));
+  return w.finish();
+}
