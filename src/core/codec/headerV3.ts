@@ -299,8 +299,9 @@ export function writeHeaderV3(h: HeaderJson, x: HeaderExtrasV3): Uint8Array {
   w.varuint(h.source.bytes);
   w.u32(h.source.crc32);
   const f = h.source.format;
-  const withTime = f.timeColumn !== null && f.header !== null ? [...h.names.slice(0, f.timeColumn), f.header[f.timeColumn], ...h.names.slice(f.timeColumn)] : f.header;
-  const headerKind = f.header === null ? 0 : withTime !== null && sameStrings(f.header, withTime) ? 1 : 2;
+  // CSV header: 0 none, 1 the names with the time cell at the time column, 2 explicit, 3 the names themselves
+  const withTime = f.timeColumn !== null && f.header !== null && f.timeColumn < f.header.length ? [...h.names.slice(0, f.timeColumn), f.header[f.timeColumn], ...h.names.slice(f.timeColumn)] : null;
+  const headerKind = f.header === null ? 0 : withTime !== null && sameStrings(f.header, withTime) ? 1 : sameStrings(f.header, h.names) ? 3 : 2;
   w.u8((f.layout === 'columns' ? 1 : 0) | (DELIMITERS.indexOf(f.delimiter) << 1) | (f.lineEnding === '\r\n' ? 8 : 0) | (headerKind << 4) | (f.timeColumn !== null ? 64 : 0));
   if (f.timeColumn !== null) w.varuint(f.timeColumn);
   if (f.header !== null && headerKind === 1 && f.timeColumn !== null) writeString(w, f.header[f.timeColumn]);
@@ -412,7 +413,7 @@ export function readHeaderV3(r: ByteReader): HeaderV3 {
   const bytes = r.varuint();
   const crc32 = r.u32();
   const fb = r.u8();
-  if (fb & 0x80 || ((fb >> 1) & 3) === 3 || ((fb >> 4) & 3) === 3) r.fail(`bad source format byte ${fb}`);
+  if (fb & 0x80 || ((fb >> 1) & 3) === 3) r.fail(`bad source format byte ${fb}`);
   const timeColumn = fb & 64 ? r.count(LIMITS.n, 'time column') : null;
   const headerKind = (fb >> 4) & 3;
   let header: string[] | null = null;
@@ -420,6 +421,7 @@ export function readHeaderV3(r: ByteReader): HeaderV3 {
     if (timeColumn === null || timeColumn > n) r.fail('a derived CSV header needs a time column');
     header = [...names.slice(0, timeColumn), readString(r, 'time column name'), ...names.slice(timeColumn)];
   } else if (headerKind === 2) header = readStrings(r, r.count(LIMITS.n + 1, 'header cells'), 'header cell');
+  else if (headerKind === 3) header = names.slice();
   const format: SourceFormat = { layout: fb & 1 ? 'columns' : 'rows', delimiter: DELIMITERS[(fb >> 1) & 3], header, timeColumn, lineEnding: fb & 8 ? '\r\n' : '\n' };
   const grid = readGridV3(r, m);
   let settings: Record<string, unknown> = {};
