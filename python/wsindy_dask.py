@@ -12,7 +12,8 @@ It connects a distributed.Client to the scheduler and reads tasks as JSON lines 
 For each it ships the task file's bytes to a worker (client.submit); the worker runs
 the kernel (`NODE [FLAGS] CLI.js kernel-server`) on it in a temporary folder and returns the result's
 bytes, which this process writes to the result path (each worker thread keeps one `kernel-server`
-process for its tasks: Node's start and the JIT warm-up are paid once). It answers with one JSON line per task:
+process for its tasks: Node's start and the JIT warm-up are paid once; idle ones exit at the end of the
+run). It answers with one JSON line per task:
 
     {"id": 3, "ok": true, "worker": "tcp://...", "stats": "<the kernel's stdout>"}
     {"id": 3, "ok": false, "error": "<the kernel's last stderr line>"}
@@ -44,33 +45,72 @@ def _die_with_parent():
         pass
 
 
+def _kernel_servers(worker):
+    return worker.__dict__.setdefault("_wsindy_kernel_servers", {})
+
+
 def _kernel_server(command):
-    """This worker thread's `wsindy kernel-server` (started on first use, kept for the worker's life)."""
+    """This worker thread's `wsindy kernel-server` (started on first use), with the lock held while in use."""
     from distributed import get_worker
 
-    worker = get_worker()
-    servers = worker.__dict__.setdefault("_wsindy_kernel_servers", {})
+    servers = _kernel_servers(get_worker())
     key = (threading.get_ident(), tuple(command))
-    srv = servers.get(key)
-    if srv is None or srv.poll() is not None:
-        log = tempfile.TemporaryFile()
-        srv = subprocess.Popen(
-            list(command) + ["kernel-server"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=log,
-            preexec_fn=_die_with_parent,
-        )
-        srv.wsindy_log = log
-        servers[key] = srv
-    return srv
+    entry = servers.get(key)
+    if entry is None:
+        entry = servers[key] = {"lock": threading.Lock(), "proc": None}
+    entry["lock"].acquire()
+    try:
+        srv = entry["proc"]
+        if srv is None or srv.poll() is not None:
+            log = tempfile.TemporaryFile()
+            srv = subprocess.Popen(
+                list(command) + ["kernel-server"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                preexec_fn=_die_with_parent,
+            )
+            srv.wsindy_log = log
+            entry["proc"] = srv
+    except BaseException:
+        entry["lock"].release()
+        raise
+    return entry
+
+
+def stop_kernel_servers(dask_worker):
+    """Runs on every worker at the end of a run (client.run): idle kernel servers exit (stdin closed)."""
+    stopped = 0
+    for entry in list(_kernel_servers(dask_worker).values()):
+        if not entry["lock"].acquire(blocking=False):
+            continue  # in use by another run's task
+        try:
+            srv = entry["proc"]
+            if srv is not None and srv.poll() is None:
+                srv.stdin.close()
+                try:
+                    srv.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    srv.kill()
+                stopped += 1
+            entry["proc"] = None
+        finally:
+            entry["lock"].release()
+    return stopped
 
 
 def run_kernel(command, kind, task_bytes):
     """Runs on a worker: one kernel in the worker's kernel server. Returns (result bytes, stats, address)."""
     from distributed import get_worker
 
-    srv = _kernel_server(command)
+    entry = _kernel_server(command)
+    try:
+        return _run_on(entry["proc"], kind, task_bytes, get_worker().address)
+    finally:
+        entry["lock"].release()
+
+
+def _run_on(srv, kind, task_bytes, address):
     with tempfile.TemporaryDirectory(prefix="wsindy-kernel-") as d:
         task = os.path.join(d, "task.json")
         result = os.path.join(d, "result.json")
@@ -90,7 +130,7 @@ def run_kernel(command, kind, task_bytes):
         with open(result, "rb") as f:
             out = f.read()
         stats = json.dumps({"seconds": reply.get("seconds"), "maxRssMB": reply.get("maxRssMB")})
-        return out, stats, get_worker().address
+        return out, stats, address
 
 
 def say(obj):
@@ -120,7 +160,13 @@ def main():
         say({"fatal": "cannot reach the Dask scheduler at %s: %s" % (args.scheduler, e)})
         return 1
     try:
-        return serve(client, command, args.no_worker_timeout)
+        code = serve(client, command, args.no_worker_timeout)
+        if code == 0:
+            try:
+                client.run(stop_kernel_servers)  # nothing of the run stays on the workers
+            except Exception:
+                pass
+        return code
     finally:
         try:
             client.close(timeout=5)

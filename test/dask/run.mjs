@@ -127,6 +127,8 @@ async function main() {
     const ratio = JSON.parse(s.stdout).fileBytes / summary.fileBytes;
     assert(ratio > 0.95, `file ${summary.fileBytes} bytes vs streaming ${JSON.parse(s.stdout).fileBytes}`);
     reference = readFileSync(out);
+    // nothing of the run stays on the workers: their kernel processes exit at its end
+    await waitFor(() => !strays(MARK).some((p) => p.includes('kernel-server')), 10_000, `kernel processes to exit: ${strays(MARK).join('; ')}`);
   });
 
   await test('the --json summary names the engine, both workers and the tasks run', async () => {
