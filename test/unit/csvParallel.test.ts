@@ -147,6 +147,27 @@ test('columns layout: header, time column, quotes, blank lines, trailing delimit
   assert.ok(csvParallelStats.workerPieces - before.workerPieces > 1000);
 });
 
+test('extras in pieces: comments, units, index and decimal commas parsed in pieces; gaps and date-times read on one thread', async () => {
+  const body = (m: number, d: string, comma: boolean): string[] =>
+    Array.from({ length: m }, (_, j) => [j, j * 0.5, Math.sin(j / 7), Math.cos(j / 9)].map((x) => (comma ? String(x).replace('.', ',') : String(x))).join(d));
+  const cases: string[] = [
+    '# a comment\n#another\n\nt,x,y\ns,m,m\n' + body(300, ',', false).map((l) => l.replace(/^[^,]*,/, '')).join('\n') + '\n',
+    ',t,x,y\n' + body(300, ',', false).join('\n') + '\n',
+    'i;t;x;y\r\n' + body(300, ';', true).join('\r\n') + '\r\n',
+  ];
+  for (const text of cases) {
+    const ref = await assertSameAsSequential(write(text), {}, [1, 64, 4096]);
+    assert.ok(typeof ref !== 'string' && ref.source.extras, String(ref));
+  }
+  // missing cells and stamps: the file is read again on one thread, same outcome
+  const gaps = 't,x,y\n' + body(300, ',', false).map((l, j) => (j % 41 === 3 ? l.replace(/,[^,]*$/, ',NaN') : l).replace(/^[^,]*,/, '')).join('\n') + '\n';
+  const stamps = 'time,x\n' + Array.from({ length: 300 }, (_, j) => `2024-01-01T${String(Math.floor(j / 60)).padStart(2, '0')}:${String(j % 60).padStart(2, '0')}:00Z,${Math.sin(j)}`).join('\n') + '\n';
+  for (const text of [gaps, stamps]) {
+    const ref = await assertSameAsSequential(write(text), {}, [64, 4096], true);
+    assert.ok(typeof ref !== 'string' && ref.source.extras, String(ref));
+  }
+});
+
 test('rows layout (one line per variable), auto and forced, LF and CRLF, with and without a final line ending', async () => {
   for (const text of [seed(12, 60), seed(5, 200, { eol: '\r\n' }), seed(7, 40, { last: false })]) {
     const path = write(text);
