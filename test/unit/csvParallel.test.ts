@@ -147,7 +147,7 @@ test('columns layout: header, time column, quotes, blank lines, trailing delimit
   assert.ok(csvParallelStats.workerPieces - before.workerPieces > 1000);
 });
 
-test('extras in pieces: comments, units, index and decimal commas parsed in pieces; gaps and date-times read on one thread', async () => {
+test('extras in pieces: comments, units, index, decimal commas and gaps parsed in pieces; date-times read on one thread', async () => {
   const body = (m: number, d: string, comma: boolean): string[] =>
     Array.from({ length: m }, (_, j) => [j, j * 0.5, Math.sin(j / 7), Math.cos(j / 9)].map((x) => (comma ? String(x).replace('.', ',') : String(x))).join(d));
   const cases: string[] = [
@@ -159,13 +159,18 @@ test('extras in pieces: comments, units, index and decimal commas parsed in piec
     const ref = await assertSameAsSequential(write(text), {}, [1, 64, 4096]);
     assert.ok(typeof ref !== 'string' && ref.source.extras, String(ref));
   }
-  // missing cells and stamps: the file is read again on one thread, same outcome
-  const gaps = 't,x,y\n' + body(300, ',', false).map((l, j) => (j % 41 === 3 ? l.replace(/,[^,]*$/, ',NaN') : l).replace(/^[^,]*,/, '')).join('\n') + '\n';
-  const stamps = 'time,x\n' + Array.from({ length: 300 }, (_, j) => `2024-01-01T${String(Math.floor(j / 60)).padStart(2, '0')}:${String(j % 60).padStart(2, '0')}:00Z,${Math.sin(j)}`).join('\n') + '\n';
-  for (const text of [gaps, stamps]) {
-    const ref = await assertSameAsSequential(write(text), {}, [64, 4096], true);
-    assert.ok(typeof ref !== 'string' && ref.source.extras, String(ref));
+  // missing cells in pieces, both layouts (their lines numbered across the pieces)
+  const spell = ['NaN', '', 'NA', 'null', '"nan"'];
+  const gaps = 't,x,y\n' + body(300, ',', false).map((l, j) => (j % 41 === 3 ? l.replace(/,[^,]*$/, `,${spell[j % 5]}`) : l).replace(/^[^,]*,/, '')).join('\n') + '\n';
+  const seedGaps = Array.from({ length: 3 }, (_, i) => Array.from({ length: 400 }, (_, j) => ((i + j) % 37 === 5 ? spell[j % 5] : String(Math.sin(j / 9 + i)))).join(',')).join('\n') + '\n';
+  for (const text of [gaps, seedGaps]) {
+    const ref = await assertSameAsSequential(write(text), {}, [1, 64, 4096]);
+    assert.ok(typeof ref !== 'string' && (ref.source.extras?.missing?.cells.length ?? 0) > 5, String(ref));
   }
+  // date-time stamps: read on one thread (they are parsed in order from the first), same outcome
+  const stamps = 'time,x\n' + Array.from({ length: 300 }, (_, j) => `2024-01-01T${String(Math.floor(j / 60)).padStart(2, '0')}:${String(j % 60).padStart(2, '0')}:00Z,${Math.sin(j)}`).join('\n') + '\n';
+  const ref = await assertSameAsSequential(write(stamps), {}, [64, 4096], true);
+  assert.ok(typeof ref !== 'string' && ref.source.extras?.dates, String(ref));
 });
 
 test('rows layout (one line per variable), auto and forced, LF and CRLF, with and without a final line ending', async () => {

@@ -169,6 +169,14 @@ export interface CsvParsed {
   rowLen: number;
   /** Line number of the next line. */
   line: number;
+  /** Missing cells found: data line index and CSV column (relative to what was parsed), verbatim text. */
+  missing?: ParsedMissing;
+}
+
+export interface ParsedMissing {
+  rows: number[];
+  cols: number[];
+  texts: string[];
 }
 
 /** Exported for csvParallel (detect once, parse byte ranges with the detected configuration, finish once). */
@@ -222,8 +230,6 @@ export class CsvEngine {
   private spellingIds = new Map<string, number>();
   /** Set by slowCell for a missing cell: its verbatim text. */
   private missText = '';
-  /** A range engine of csvParallel (missing cells there send the file to the single-threaded reader). */
-  private inRange = false;
 
   constructor(file: string, opts: ReadCsvOptions, totalBytes: number, sink: CsvSink | null = null) {
     if (!warmed) {
@@ -419,7 +425,6 @@ export class CsvEngine {
 
   /** A missing cell at data line `row`, CSV column `col` (its text in missText). */
   private noteMissing(row: number, col: number, line: number): void {
-    if (this.inRange) throw new Error('missing values: read in one thread'); // csvParallel re-reads with readCsvFile
     if (this.sink) this.refuseExtrasWhenStaging(`missing values (line ${line})`);
     const text = this.missText;
     let id = this.spellingIds.get(text);
@@ -825,7 +830,6 @@ export class CsvEngine {
     e.tc = state.tc;
     e.decimalComma = state.decimalComma;
     e.dates = state.dates;
-    e.inRange = true;
     e.cap = Math.max(16, Math.ceil(cap));
     e.line = line;
     e.detected = true;
@@ -839,7 +843,9 @@ export class CsvEngine {
 
   /** What was parsed so far (arrays shared, not copied). */
   parsed(): CsvParsed {
-    return { cols: this.cols, nrows: this.nrows, rowList: this.rowList, rowLen: this.rowLen, line: this.line };
+    const p: CsvParsed = { cols: this.cols, nrows: this.nrows, rowList: this.rowList, rowLen: this.rowLen, line: this.line };
+    if (this.missRow.length > 0) p.missing = { rows: this.missRow, cols: this.missCol, texts: this.missKind.map((k) => this.spellings[k]) };
+    return p;
   }
 
   /** Replace the parsed data (csvParallel's concatenated ranges) before finish(). */
@@ -850,6 +856,13 @@ export class CsvEngine {
     this.rowList = p.rowList;
     this.rowLen = p.rowLen;
     this.line = p.line;
+    if (p.missing) {
+      const { rows, cols, texts } = p.missing;
+      for (let k = 0; k < rows.length; k++) {
+        this.missText = texts[k];
+        this.noteMissing(rows[k], cols[k], this.line);
+      }
+    }
   }
 
   finish(): Dataset {

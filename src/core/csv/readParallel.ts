@@ -22,7 +22,7 @@ import { crc32 } from 'node:zlib';
 import type { Dataset } from '../dataset';
 import { CancelledError, InputError } from '../errors';
 import type { ProgressSink } from '../progress';
-import { CHUNK, CsvEngine, DETECT_BYTES, readCsvFile, timeOrderReason, type CsvEngineState, type CsvParsed, type ReadCsvOptions } from './read';
+import { CHUNK, CsvEngine, DETECT_BYTES, readCsvFile, timeOrderReason, type CsvEngineState, type CsvParsed, type ParsedMissing, type ReadCsvOptions } from './read';
 
 /**
  * Default size from which readCsvFileParallel parses in parallel (smaller: readCsvFile). Measured on this
@@ -66,6 +66,8 @@ interface PieceResult {
   cols: Float64Array[];
   rowList: Float64Array[];
   rowLen: number;
+  /** Missing cells, rows relative to the piece's data lines. */
+  missing: ParsedMissing | null;
   crc: number;
   error: { reason: string; code: string; line?: number; column?: number } | null;
   /** Not an InputError (fs error, bug): the caller reads the file with readCsvFile instead. */
@@ -358,6 +360,7 @@ class Assembler {
   private crc: number;
   private cols: Float64Array[] = [];
   private readonly rowList: Float64Array[] = [];
+  private readonly missing: ParsedMissing = { rows: [], cols: [], texts: [] };
   outcome: { error: InputError } | 'reread' | null = null;
 
   constructor(
@@ -389,9 +392,10 @@ class Assembler {
   parsed(): CsvParsed | null {
     if (this.outcome !== null || this.next < this.results.length) return null;
     const line = this.offset + 1;
-    if (this.plan.job.state.mode === 'rows') return { cols: [], nrows: 0, rowList: this.rowList, rowLen: this.rowLen, line };
+    const missing = this.missing.rows.length > 0 ? { missing: this.missing } : {};
+    if (this.plan.job.state.mode === 'rows') return { cols: [], nrows: 0, rowList: this.rowList, rowLen: this.rowLen, line, ...missing };
     if (this.cols.length === 0) for (let j = 0; j < this.plan.job.state.ncol; j++) this.cols.push(new Float64Array(0));
-    return { cols: this.cols, nrows: this.nrows, rowList: [], rowLen: -1, line };
+    return { cols: this.cols, nrows: this.nrows, rowList: [], rowLen: -1, line, ...missing };
   }
 
   fileCrc(): number {
@@ -426,6 +430,7 @@ class Assembler {
         this.fail(r.error);
         return;
       }
+      this.addMissing(r.missing, this.nrows);
       if (r.nrows > 0) {
         if (tc >= 0) {
           this.prevLast = r.cols[tc][r.nrows - 1];
@@ -449,11 +454,22 @@ class Assembler {
           this.outcome = 'reread';
           return;
         }
+        this.addMissing(r.missing, this.rowList.length);
         for (const a of r.rowList) this.rowList.push(a);
       }
     }
     this.offset += r.lines;
     if (job.crc) this.crc = crc32Combine(this.crc, r.crc, job.bounds[r.index + 1] - job.bounds[r.index]);
+  }
+
+  /** A piece's missing cells, its data lines numbered after the `before` lines of the pieces before it. */
+  private addMissing(m: ParsedMissing | null, before: number): void {
+    if (!m) return;
+    for (let k = 0; k < m.rows.length; k++) {
+      this.missing.rows.push(m.rows[k] + before);
+      this.missing.cols.push(m.cols[k]);
+      this.missing.texts.push(m.texts[k]);
+    }
   }
 
   /** Columns: rows [0, n) of a piece after the rows so far (final arrays sized from detection's estimate, doubled if short). */
@@ -564,6 +580,7 @@ async function parsePiece(
     cols: [],
     rowList: [],
     rowLen: -1,
+    missing: null,
     crc: 0,
     error: null,
     failed: null,
@@ -611,6 +628,7 @@ async function parsePiece(
     res.cols = parsed.cols;
     res.rowList = parsed.rowList;
     res.rowLen = parsed.rowLen;
+    res.missing = parsed.missing ?? null;
   } catch (e) {
     if (e instanceof InputError) {
       res.error = { reason: e.reason, code: e.code, line: e.location.line, column: e.location.column };

@@ -129,6 +129,8 @@ suite('contributions', () => {
       absError: null,
       dt: null,
       timeColumn: '',
+      commentPrefix: '',
+      decimal: DEFAULT_COMPRESS_OPTIONS.decimal,
     };
     for (const [k, v] of Object.entries(expect)) assert.deepEqual(cfg.inspect(k)?.defaultValue, v, `wsindy.${k}`);
     for (const k of ['maxFileSizeMB', 'significantDigits', 'plotPoints', 'worker.maxMemoryMB', 'worker.timeoutMinutes']) assert.ok(cfg.inspect(k)?.defaultValue !== undefined, `wsindy.${k} declared`);
