@@ -4,7 +4,7 @@
 // same on 16 of the shards (a worker's memory must not depend on the number of shards); and the ratio
 // against `compress --streaming` on the concatenated file. Not a test: nothing here asserts a time.
 // node --import tsx bench/shards.ts [--shards 64] [--steps 8000] [--n 12] [--runs 1]
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
@@ -98,6 +98,24 @@ function wsindy(args: string[]): { seconds: number; json: Record<string, unknown
   return { seconds: (performance.now() - t0) / 1000, json: JSON.parse(r.stdout) as Record<string, unknown> };
 }
 
+/**
+ * What two CPU-bound processes get on this machine right now against one (2 on an idle 2-core machine; less
+ * when it is shared): the ceiling of the 2-worker speedup, measured next to it.
+ */
+async function twoProcessCeiling(): Promise<number> {
+  const loop = 'let x=0;const t=process.hrtime.bigint();for(let i=0;i<4e8;i++)x+=i%7;console.log(Number(process.hrtime.bigint()-t)/1e9,x>0)';
+  const once = (): Promise<number> =>
+    new Promise((res) => {
+      const c = spawn(process.execPath, ['-e', loop], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      c.on('close', () => res(Number(out.split(' ')[0])));
+    });
+  const one = await once();
+  const [a, b] = await Promise.all([once(), once()]);
+  return (2 * one) / Math.max(a, b);
+}
+
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
 async function main(): Promise<void> {
@@ -143,9 +161,12 @@ async function main(): Promise<void> {
   };
   console.log('\n| shards | workers | wall | throughput | per worker: tasks, peak RSS of its kernel process | dask-worker peak RSS | ratio vs CSV | max error / bound |');
   console.log('|---|---|---|---|---|---|---|---|');
+  const before = await twoProcessCeiling();
   await run(dir, SHARDS, 1);
   await run(dir, SHARDS, 2);
+  const after = await twoProcessCeiling();
   await run(subset(dir, 16), 16, 2);
+  console.log(`\nTwo plain CPU loops at once got ${before.toFixed(2)}× (before) and ${after.toFixed(2)}× (after) the throughput of one: the machine's ceiling for the 2-worker speedup at the time.`);
 }
 
 void main();

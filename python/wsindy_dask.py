@@ -161,11 +161,10 @@ def main():
         return 1
     try:
         code = serve(client, command, args.no_worker_timeout)
-        if code == 0:
-            try:
-                client.run(stop_kernel_servers)  # nothing of the run stays on the workers
-            except Exception:
-                pass
+        try:
+            client.run(stop_kernel_servers)  # nothing of the run stays on the workers (busy ones are skipped)
+        except Exception:
+            pass
         return code
     finally:
         try:
@@ -228,9 +227,13 @@ def serve(client, command, no_worker_timeout):
                 say({"id": task["id"], "ok": False, "error": text})
                 continue
             tmp = task["result"] + ".part"
-            with open(tmp, "wb") as f:
-                f.write(out)
-            os.replace(tmp, task["result"])
+            try:
+                with open(tmp, "wb") as f:
+                    f.write(out)
+                os.replace(tmp, task["result"])
+            except OSError as e:  # the run was given up meanwhile (its work folder removed)
+                say({"id": task["id"], "ok": False, "error": "cannot write %s: %s" % (task["result"], e)})
+                continue
             say({"id": task["id"], "ok": True, "worker": worker, "stats": stats, "workers": worker_addresses(client)})
         # tasks waiting and no worker to run them: give up after the timeout
         if pending and not worker_addresses(client):

@@ -160,6 +160,20 @@ async function main() {
     assert(worst <= summary.bound, `max error ${worst} > bound ${summary.bound}`);
   });
 
+  await test('a shard the CSV reader refuses: its error (shard and line) through Dask, nothing written', async () => {
+    const bad = join(work, 'bad');
+    mkdirSync(bad);
+    for (const f of files) writeFileSync(join(bad, f.split('/').pop()), readFileSync(f));
+    const lines = readFileSync(files[3], 'utf8').split('\n');
+    lines[5] = lines[5].replace(/,[^,]*$/, ',oops');
+    writeFileSync(join(bad, 'run-4.csv'), lines.join('\n'));
+    const outBad = join(work, 'bad.wsindy');
+    const r = await wsindy(['compress-shards', bad, '-o', outBad, '--dask', address]);
+    assert(r.status === 1, `exit ${r.status}`);
+    assert(/run-4\.csv:6/.test(r.stderr), r.stderr);
+    assert(!existsSync(outBad), 'an output was written');
+  });
+
   await test('a worker killed mid-run: the run completes on the other worker, the same file', async () => {
     const wd = join(work, 'partials');
     const out2 = join(work, 'out2.wsindy');
