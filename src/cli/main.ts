@@ -20,10 +20,10 @@ const USAGE = `Usage:
                   [--degree D] [--threshold T|auto] [--rank R|auto] [--energy F] [--trig]
                   [--layout auto|rows|columns] [--time-column NAME] [--dt X]
                   [--comment-prefix TEXT] [--decimal auto|.|,]
-                  [--streaming | --no-streaming] [--streaming-above-mb MB]
+                  [--streaming | --no-streaming] [--streaming-above-mb MB] [--force-model]
                   [--force] [--json] [--quiet]
   wsindy reconstruct <model.wsindy> [-o out.csv] [--force] [--json] [--quiet]
-  wsindy info <model.wsindy> [--json]
+  wsindy info <model.wsindy> [--json] [--equations]
   wsindy compress-shards <folder|glob> -o out.wsindy [--dask tcp://host:8786 | --local N]
                   [--dask-timeout S] [--work-dir DIR] [compress flags] [--force] [--json] [--quiet]
   wsindy reconstruct <model.wsindy> --shards DIR [--force] [--json]
@@ -68,6 +68,8 @@ async function main(argv: string[]): Promise<void> {
       streaming: { type: 'boolean' },
       'no-streaming': { type: 'boolean' },
       'streaming-above-mb': { type: 'string' },
+      'force-model': { type: 'boolean' },
+      equations: { type: 'boolean' },
       force: { type: 'boolean', short: 'f' },
       json: { type: 'boolean' },
       quiet: { type: 'boolean', short: 'q' },
@@ -81,7 +83,7 @@ async function main(argv: string[]): Promise<void> {
   });
   const [command, input, ...extra] = positionals;
   if (values.help) {
-    console.log(USAGE);
+    await say(USAGE);
     return;
   }
   if (command === 'kernel-server') {
@@ -91,7 +93,7 @@ async function main(argv: string[]): Promise<void> {
   if (command === 'kernel') {
     // one shard kernel on files (what --local and --dask run): prints its stats line
     if (!input || extra.length !== 1 || !values.output) throw new UsageError('kernel needs KIND TASK -o RESULT');
-    console.log(JSON.stringify(await runKernelFile(input, extra[0], values.output)));
+    await say(JSON.stringify(await runKernelFile(input, extra[0], values.output)));
     return;
   }
   if (!command || !input || extra.length > 0) throw new UsageError(command ? `expected one input file after '${command}'` : 'missing command');
@@ -110,6 +112,7 @@ async function main(argv: string[]): Promise<void> {
         rank: values.rank,
         energy: values.energy,
         trig: values.trig,
+        forceModel: values['force-model'],
         layout: values.layout,
         timeColumn: values['time-column'],
         dt: values.dt,
@@ -141,12 +144,13 @@ async function main(argv: string[]): Promise<void> {
         await engine.close();
       }
       endProgress();
-      if (values.json) console.log(JSON.stringify(s, null, 2));
+      if (values.json) await say(JSON.stringify(s, null, 2));
       else if (!values.quiet) {
-        console.log(`${s.outPath}: ${s.shards} shards, ${s.n} variables × ${s.m} steps, ${s.pod ? `POD rank ${s.rank}` : 'no POD'}; ${s.engine} engine, ${s.workers.length} workers`);
-        for (const eq of s.equations) console.log(`  ${eq}`);
+        await say(`${s.outPath}: ${s.shards} shards, ${s.n} variables × ${s.m} steps, ${s.pod ? `POD rank ${s.rank}` : 'no POD'}; ${s.engine} engine, ${s.workers.length} workers`);
+        await say(s.outcomeText);
+        for (const eq of s.equations) await say(`  ${eq}`);
         const bound = s.bound === null ? 'model-only' : `bound ${fmt(s.bound)}`;
-        console.log(`ratio ${s.ratioVsCsv.toFixed(1)}× vs CSV, ${s.ratioVsFloat64.toFixed(1)}× vs float64; max error ${fmt(s.maxError)} (${bound})`);
+        await say(`ratio ${s.ratioVsCsv.toFixed(1)}× vs CSV, ${s.ratioVsFloat64.toFixed(1)}× vs float64; max error ${fmt(s.maxError)} (${bound})`);
       }
       return;
     }
@@ -157,13 +161,14 @@ async function main(argv: string[]): Promise<void> {
       const s = await compressFile(input, out, options, progress);
       endProgress();
       if (values.json) {
-        console.log(JSON.stringify(s, null, 2));
+        await say(JSON.stringify(s, null, 2));
       } else if (!values.quiet) {
         const how = s.segmentLength !== null ? `, streamed in segments of ${s.segmentLength} steps` : s.streaming ? ', streamed' : '';
-        console.log(`${s.outPath}: ${s.n} variables × ${s.m} steps, ${s.pod ? `POD rank ${s.rank}` : 'no POD'}${how}`);
-        for (const eq of s.equations) console.log(`  ${eq}`);
+        await say(`${s.outPath}: ${s.n} variables × ${s.m} steps, ${s.pod ? `POD rank ${s.rank}` : 'no POD'}${how}`);
+        await say(s.outcomeText);
+        for (const eq of s.equations) await say(`  ${eq}`);
         const bound = s.bound === null ? 'model-only' : `bound ${fmt(s.bound)}`;
-        console.log(`ratio ${s.ratioVsCsv.toFixed(1)}× vs CSV, ${s.ratioVsFloat64.toFixed(1)}× vs float64; max error ${fmt(s.maxError)} (${bound})`);
+        await say(`ratio ${s.ratioVsCsv.toFixed(1)}× vs CSV, ${s.ratioVsFloat64.toFixed(1)}× vs float64; max error ${fmt(s.maxError)} (${bound})`);
       }
       return;
     }
@@ -171,22 +176,21 @@ async function main(argv: string[]): Promise<void> {
       if (values.shards !== undefined) {
         const s = await reconstructShards(await readFile(input), input, values.shards, Boolean(values.force), progress);
         endProgress();
-        if (values.json) console.log(JSON.stringify(s, null, 2));
-        else if (!values.quiet) console.log(`${s.dir}: ${s.files.length} shards, ${s.n} variables × ${s.m} steps`);
+        if (values.json) await say(JSON.stringify(s, null, 2));
+        else if (!values.quiet) await say(`${s.dir}: ${s.files.length} shards, ${s.n} variables × ${s.m} steps`);
         return;
       }
       const out = values.output ?? join(dirname(input), basename(input, extname(input)) + '.reconstructed.csv');
       refuseOverwrite(out, Boolean(values.force));
       const s = await reconstructFile(input, out, progress);
       endProgress();
-      if (values.json) console.log(JSON.stringify(s, null, 2));
-      else if (!values.quiet) console.log(`${s.outPath}: ${s.n} variables × ${s.m} steps, ${s.bytesWritten} bytes`);
+      if (values.json) await say(JSON.stringify(s, null, 2));
+      else if (!values.quiet) await say(`${s.outPath}: ${s.n} variables × ${s.m} steps, ${s.bytesWritten} bytes`);
       return;
     }
     case 'info': {
-      const info = await describeModelFile(input);
-      if (values.json) console.log(JSON.stringify(info, null, 2));
-      else console.log(info.text);
+      const info = await describeModelFile(input, { equations: Boolean(values.equations) });
+      await say(values.json ? JSON.stringify(info, null, 2) : info.text);
       return;
     }
     default:
@@ -208,21 +212,48 @@ function daskDriverPath(): string {
   return found;
 }
 
+/**
+ * One line (or a whole document) on stdout, resolved once it has been handed to the OS: through a pipe,
+ * process.exit would otherwise drop what a slow reader has not taken yet (issue 14: JSON cut at 64 KiB).
+ */
+function say(text: string): Promise<void> {
+  return written(process.stdout, `${text}\n`);
+}
+
+function written(stream: NodeJS.WriteStream, text: string): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || !stream.writable) resolve();
+    else stream.write(text, () => resolve());
+  });
+}
+
+/** Exit once stdout and stderr hold nothing unwritten (an empty write completes after every earlier one). */
+async function exitFlushed(code: number): Promise<never> {
+  await Promise.all([written(process.stdout, ''), written(process.stderr, '')]);
+  process.exit(code);
+}
+
+// a reader that stops early (`| head`) is not an error
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
 function fmt(x: number): string {
   return Number(x.toPrecision(3)).toString();
 }
 
 main(process.argv.slice(2)).then(
-  () => process.exit(0),
+  () => exitFlushed(0),
   (err: unknown) => {
     if (process.stderr.isTTY) process.stderr.write('\r'.padEnd(26) + '\r');
     if (err instanceof UsageError || (err instanceof Error && err.name === 'TypeError' && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS'))) {
       process.stderr.write(`wsindy: ${err.message}\n${USAGE}\n`);
-      process.exit(2);
+      return exitFlushed(2);
     }
     const message = err instanceof WsindyError ? err.message : `internal error: ${err instanceof Error ? err.message : String(err)}`;
     process.stderr.write(`wsindy: ${message}\n`);
     if (process.env.WSINDY_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
-    process.exit(1);
+    return exitFlushed(1);
   },
 );

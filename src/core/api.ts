@@ -19,7 +19,7 @@ import { decodeWsindy, readWsindyExtras, readWsindyHeader } from './codec/decode
 import { equationsJson, equationsText } from './sindy/equations';
 import { modelFromHeader } from './codec/header';
 import { outcomeText } from './codec/outcome';
-import type { ModelOutcome } from './model';
+import type { ModelOutcome, SparseModel } from './model';
 import { gapSteps } from './csv/missing';
 
 function checkAborted(signal?: AbortSignal): void {
@@ -86,7 +86,7 @@ export async function compressFile(
     ({ system } = identify(dataset.series, dataset.time, dataset.names, { ...identifyOptionsOf(options), ...(gaps ? { gaps } : {}) }, progress));
     lap('identify');
     checkAborted(signal);
-    encoded = encodeWsindy({ dataset, system, mode: options.mode, tolerance: options.tolerance, absError: options.absError, source: source(), settings: { ...options } }, progress);
+    encoded = encodeWsindy({ dataset, system, mode: options.mode, tolerance: options.tolerance, absError: options.absError, source: source(), settings: { ...options }, forceModel: options.forceModel }, progress);
     lap('code');
     n = dataset.series.length;
     m = dataset.time.length;
@@ -112,11 +112,19 @@ export async function compressFile(
     m,
     pod: system.pod !== null,
     rank: system.model.stateNames.length,
-    equations: equationsText(system.model),
+    ...summaryEquations(system.model, encoded.outcome, options.forceModel === true, encoded.modelWindows, encoded.windows),
     timings,
     streaming,
     segmentLength,
   };
+}
+
+/**
+ * The summary's outcome and equations: the equations only for sparse equations (or a forced model): a
+ * dense model is summarised, and without a model there are none (issue 14).
+ */
+export function summaryEquations(model: SparseModel, outcome: ModelOutcome, forced: boolean, modelWindows: number, windows: number): Pick<CompressSummary, 'equations' | 'outcome' | 'outcomeText'> {
+  return { equations: outcome.kind === 'sparse' || forced ? equationsText(model) : [], outcome, outcomeText: outcomeText(outcome, modelWindows, windows) };
 }
 
 /** Decode a `.wsindy` file and write the CSV in its source layout, atomically, to outPath. */
@@ -170,11 +178,17 @@ export interface ModelDescription {
   text: string;
 }
 
-/** Reads only the header (cheap) and describes the model. */
-export async function describeModelFile(path: string): Promise<ModelDescription> {
+/**
+ * Reads only the header (cheap) and describes the model. The equations are listed for sparse equations;
+ * for a dense model or none only with `equations: true` (`info --equations`), else `equations: []` and
+ * the outcome says why.
+ */
+export async function describeModelFile(path: string, opts: { equations?: boolean } = {}): Promise<ModelDescription> {
   const bytes = await readFile(path);
   const h = readWsindyHeader(bytes);
   const model = modelFromHeader(h);
+  const shown = h.outcome.kind === 'sparse' || opts.equations === true;
+  const sentence = outcomeText(h.outcome, h.modelWindows, h.windows);
   const n = h.n;
   const m = h.m;
   const text = [
@@ -183,7 +197,8 @@ export async function describeModelFile(path: string): Promise<ModelDescription>
     h.pod ? `POD rank ${h.pod.rank}, energy ${h.pod.energy.toPrecision(8)}` : 'no POD: equations in the variables themselves',
     `mode ${h.mode}${h.bound === null ? '' : `, bound ${h.bound.toPrecision(3)}`}; max error ${h.errors.max.toPrecision(3)} (${h.errors.maxRelative.toPrecision(3)} of range), rms ${h.errors.rms.toPrecision(3)}`,
     `fit: weak residual ${h.diagnostics.weakResidual.toPrecision(3)}, ${h.diagnostics.activeTerms} active terms`,
-    ...equationsText(model).map((e) => `  ${e}`),
+    sentence,
+    ...(shown ? equationsText(model).map((e) => `  ${e}`) : h.outcome.kind === 'dense' ? ['  (equations on request: wsindy info --equations)'] : []),
   ].join('\n');
   return {
     file: path,
@@ -203,10 +218,10 @@ export async function describeModelFile(path: string): Promise<ModelDescription>
     rmsError: h.errors.rms,
     fit: { weakResidual: h.diagnostics.weakResidual, r2: h.diagnostics.r2, activeTerms: h.diagnostics.activeTerms, threshold: h.diagnostics.threshold },
     outcome: h.outcome,
-    outcomeText: outcomeText(h.outcome, h.modelWindows, h.windows),
+    outcomeText: sentence,
     windows: h.windows,
     modelWindows: h.modelWindows,
-    equations: equationsJson(model),
+    equations: shown ? equationsJson(model) : [],
     text,
   };
 }

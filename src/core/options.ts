@@ -1,4 +1,5 @@
 // Compression options: one definition shared by the CLI, the worker and the extension settings.
+import type { ModelOutcome } from './model';
 
 export type CompressionMode = 'error-bounded' | 'model-only';
 
@@ -37,6 +38,11 @@ export interface CompressOptions {
   streaming: 'auto' | 'on' | 'off';
   /** CSV size (MB) above which 'auto' streams. */
   streamingAboveMB: number;
+  /**
+   * Experts: keep the identified model in the file (and report it as equations) even when no window uses
+   * it, and let the fit run in full (`--force-model`, setting `wsindy.forceModel`). Unset = false.
+   */
+  forceModel?: boolean;
 }
 
 export const DEFAULT_COMPRESS_OPTIONS: CompressOptions = {
@@ -79,8 +85,12 @@ export interface CompressSummary {
   m: number;
   pod: boolean;
   rank: number;
-  /** Equations as plain text, one per state. */
+  /** Equations as plain text, one per state; empty unless the outcome is sparse equations (or the model was forced). */
   equations: string[];
+  /** Sparse equations, a dense predictor, or no model, with the reason (as recorded in the file). */
+  outcome: ModelOutcome;
+  /** The outcome as one sentence, e.g. "No governing equations found: no window uses the model". */
+  outcomeText: string;
   /** Seconds spent in each phase. */
   timings: Record<string, number>;
   /** Whether the streaming pipeline ran (then the file is in segments of this many steps, else null). */

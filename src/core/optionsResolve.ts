@@ -56,6 +56,7 @@ export function resolveCompressOptions(raw: RawOptions): CompressOptions {
   if (given('decimal')) o.decimal = raw.decimal === '' ? 'auto' : oneOf('decimal', raw.decimal, ['auto', '.', ','] as const);
   if (given('degree')) o.degree = intIn('degree', raw.degree, 1, 5);
   if (given('trig')) o.trig = bool('trig', raw.trig);
+  if (given('forceModel') && bool('forceModel', raw.forceModel)) o.forceModel = true;
   if (given('threshold')) o.threshold = autoOr(raw.threshold, () => {
     const t = num('threshold', raw.threshold);
     if (t < 0) throw new OptionError(`threshold must be "auto" or a number ≥ 0, got ${JSON.stringify(raw.threshold)}`);

@@ -259,7 +259,8 @@ export class Jobs {
 
   private notifyCompressed(input: vscode.Uri, output: vscode.Uri, s: CompressSummary): void {
     const bound = s.bound !== null ? ` (bound ${fmt(s.bound)})` : ' (model only)';
-    const msg = `${basename(input.fsPath)} → ${basename(output.fsPath)}: ${fmt(s.ratioVsCsv)}× smaller than the CSV (${formatBytes(s.sourceBytes)} → ${formatBytes(s.fileBytes)}), max error ${fmt(s.maxError)}${bound}.`;
+    // the outcome first: sparse equations, a dense predictor, or "No governing equations found: …"
+    const msg = `${basename(input.fsPath)} → ${basename(output.fsPath)}: ${s.outcomeText}. ${fmt(s.ratioVsCsv)}× smaller than the CSV (${formatBytes(s.sourceBytes)} → ${formatBytes(s.fileBytes)}), max error ${fmt(s.maxError)}${bound}.`;
     const open = 'Open Model';
     const reveal = 'Reveal in Explorer';
     void vscode.window.showInformationMessage(msg, open, reveal).then(async (choice) => {

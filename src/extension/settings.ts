@@ -14,6 +14,7 @@ const OPTION_SETTINGS: Record<Exclude<keyof CompressOptions, 'testFunctions'>, s
   absError: 'absError',
   degree: 'degree',
   trig: 'trig',
+  forceModel: 'forceModel',
   threshold: 'threshold',
   rank: 'rank',
   energy: 'energy',

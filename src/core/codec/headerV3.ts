@@ -46,6 +46,7 @@ export const SETTINGS_BASELINE_V3: Readonly<Record<string, unknown>> = {
   tolerance: 1e-3,
   streaming: 'auto',
   streamingAboveMB: 1024,
+  decimal: 'auto',
 };
 
 /** The library's terms in canonical order (FORMAT.md §8.4; the order sindy/library.ts builds). */

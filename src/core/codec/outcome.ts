@@ -51,7 +51,9 @@ export function outcomeText(o: ModelOutcome, modelWindows?: number, windows?: nu
   const kinds: Record<ModelOutcomeKind, () => string> = {
     sparse: () => `Sparse equations, ${o.activeTerms} term${o.activeTerms === 1 ? '' : 's'}${o.reason ? ` (${o.reason})` : ''}`,
     dense: () =>
-      `Dense model, ${o.activeTerms} terms, used as predictor${modelWindows !== undefined && windows !== undefined ? ` in ${modelWindows} of ${windows} windows` : ''}`,
+      modelWindows === 0
+        ? `Dense model, ${o.activeTerms} terms, kept on request (no window uses it)`
+        : `Dense model, ${o.activeTerms} terms, used as predictor${modelWindows !== undefined && windows !== undefined ? ` in ${modelWindows} of ${windows} windows` : ''}`,
     none: () => `No governing equations found: ${o.reason}`,
   };
   return kinds[o.kind]();

@@ -13,6 +13,7 @@ import type { CompressOptions, CompressSummary } from '../options';
 import { noProgress, phaseTimer, type ProgressSink } from '../progress';
 import { writeFileAtomic } from '../platform/atomicWrite';
 import { equationsText } from '../sindy/equations';
+import { outcomeText } from '../codec/outcome';
 import { chooseTestFunctions } from '../sindy/testFunctions';
 import { defaultBlockLength } from '../stream/stagedCsv';
 import type { Engine, TaskDone } from './engine';
@@ -174,6 +175,7 @@ export async function compressShards(
       absError: options.absError,
       source: { fileName: sourceName, bytes, crc32: crc },
       settings: { ...options, shards: shardRecords },
+      forceModel: options.forceModel,
     };
     const encoded = assembleWsindy(plan, info, coded.segments, S);
     lap('code');
@@ -194,7 +196,10 @@ export async function compressShards(
       m: M,
       pod: system.pod !== null,
       rank: system.model.stateNames.length,
-      equations: equationsText(system.model),
+      // as compressFile's summary: equations only for sparse equations or a forced model
+      equations: encoded.outcome.kind === 'sparse' || options.forceModel === true ? equationsText(system.model) : [],
+      outcome: encoded.outcome,
+      outcomeText: outcomeText(encoded.outcome, encoded.modelWindows, encoded.windows),
       timings,
       streaming: true,
       segmentLength: M > S ? S : null,

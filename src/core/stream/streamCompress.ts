@@ -72,6 +72,7 @@ export async function compressBlocks(
     absError: options.absError,
     source,
     settings: { ...options },
+    forceModel: options.forceModel,
   };
   const encoded = assembleWsindy(plan, info, segments, src.blockLength);
   progress({ phase: 'code', fraction: 1 });
