@@ -177,7 +177,7 @@ test('partials: typed arrays and non-finite numbers exactly; another kind or ver
   assert.ok(Number.isNaN(back.x));
   assert.equal(back.y, -Infinity);
   assert.throws(() => readPartial(text, 'scan', 'p.json'), /expected a 'scan' partial/);
-  assert.throws(() => readPartial(text.replace('"version":1', '"version":9'), 'fit', 'p.json'), /version 9/);
+  assert.throws(() => readPartial(text.replace('"version":2', '"version":9'), 'fit', 'p.json'), /version 9/);
 });
 
 test('--local 2 through the CLI: kernel processes, the same file as in process, a --json summary', async () => {

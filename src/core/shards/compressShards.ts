@@ -22,6 +22,9 @@ import { readPartial, writePartial } from './partials';
 import { checkShards, libraryFor, mergeFits, mergePod, prefixSteps, segmentOwners, shardsFor } from './plan';
 import { taskKind, type KernelKind } from './run';
 
+/** Task files per worker and map step, at least (consecutive tasks are grouped above that). */
+const TASKS_PER_WORKER = 8;
+
 export interface ShardTuning {
   /** Keep the partials in this folder (created if missing) instead of a temporary one. */
   workDir?: string;
@@ -31,6 +34,7 @@ export interface ShardTuning {
 
 export interface ShardWorkerSummary {
   worker: string;
+  /** Task files this worker ran. */
   tasks: number;
   seconds: number;
   /** Largest peak RSS of a kernel on this worker, MB. */
@@ -40,7 +44,7 @@ export interface ShardWorkerSummary {
 export interface ShardSummary extends CompressSummary {
   engine: string;
   shards: number;
-  /** Tasks run per kernel. */
+  /** Tasks run per kernel (one per shard, or per segment range for encode; grouped into fewer task files when many). */
   tasks: Record<KernelKind, number>;
   workers: ShardWorkerSummary[];
   /** Bytes of partials the driver wrote and read (what crosses the network besides the shard paths). */
@@ -71,20 +75,26 @@ export async function compressShards(
   const perWorker = new Map<string, ShardWorkerSummary>();
   const partialBytes = { tasks: 0, results: 0 };
   let round = 0;
-  /** One map step: task files written, the engine runs them, result files read back. */
+  // Consecutive tasks go together in one task file when there are many per worker: a task costs tens of
+  // milliseconds to dispatch (more on Dask), a small shard's scan or fit about a hundred.
+  const workers = Math.max(1, engine.workers().length);
+  /** One map step: task files written, the engine runs them, result files read back (in task order). */
   const batch = async <R>(kind: KernelKind, bodies: object[]): Promise<R[]> => {
     const r = round++;
+    const group = Math.max(1, Math.floor(bodies.length / (TASKS_PER_WORKER * workers)));
+    const groups: object[][] = [];
+    for (let k = 0; k < bodies.length; k += group) groups.push(bodies.slice(k, k + group));
     const runs = await Promise.all(
-      bodies.map(async (body, k) => {
+      groups.map(async (tasks, k) => {
         const stem = join(work, `${String(r).padStart(2, '0')}-${kind}-${String(k).padStart(4, '0')}`);
-        const text = writePartial(taskKind(kind), { task: body });
+        const text = writePartial(taskKind(kind), { tasks });
         partialBytes.tasks += text.length;
         await writeFile(`${stem}.task.json`, text);
-        return { kind, task: `${stem}.task.json`, result: `${stem}.result.json` };
+        return { kind, task: `${stem}.task.json`, result: `${stem}.result.json`, count: tasks.length };
       }),
     );
     const done: TaskDone[] = await engine.run(runs);
-    tasks[kind] += runs.length;
+    tasks[kind] += bodies.length;
     for (const d of done) {
       const w = perWorker.get(d.worker) ?? { worker: d.worker, tasks: 0, seconds: 0, peakRssMB: 0 };
       w.tasks++;
@@ -92,13 +102,16 @@ export async function compressShards(
       w.peakRssMB = Math.max(w.peakRssMB, d.rssMB);
       perWorker.set(d.worker, w);
     }
-    return Promise.all(
+    const parts = await Promise.all(
       runs.map(async (t) => {
         const text = await readFile(t.result, 'utf8');
         partialBytes.results += text.length;
-        return readPartial<Record<string, R>>(text, kind, t.result)[kindKey(kind)];
+        const { results } = readPartial<{ results: R[] }>(text, kind, t.result);
+        if (!Array.isArray(results) || results.length !== t.count) throw new OptionError(`${t.result}: ${Array.isArray(results) ? results.length : 0} results for ${t.count} tasks`);
+        return results;
       }),
     );
+    return parts.flat();
   };
   try {
     const read: ReadSpec = { layout: options.layout, timeColumn: options.timeColumn, dt: options.dt };
@@ -214,6 +227,3 @@ export async function compressShards(
   }
 }
 
-function kindKey(kind: KernelKind): string {
-  return kind;
-}

@@ -1,10 +1,10 @@
-// Partials: the small files the shard kernels read and write (docs/SHARDS.md). Each is one JSON document
-// {"wsindyPartial": kind, "version": 1, ...}; typed arrays are written exactly, as base64 of their
+// Partials: the small files the shard kernels read and write (docs/ARCHITECTURE.md, "Sharded data"). Each
+// is one JSON document {"wsindyPartial": kind, "version": 2, "tasks": [...]} or {..., "results": [...]}; typed arrays are written exactly, as base64 of their
 // little-endian bytes ({"$f64": "..."} or {"$u8": "..."}), and non-finite numbers as {"$num": "NaN"}.
 // JSON keeps them readable with any tool (jq, Python's json) and easy to move between engines.
 import { FormatError } from '../errors';
 
-export const PARTIAL_VERSION = 1;
+export const PARTIAL_VERSION = 2;
 
 export type PartialKind = 'scan-task' | 'scan' | 'prefix-task' | 'prefix' | 'fit-task' | 'fit' | 'encode-task' | 'encode';
 

@@ -15,16 +15,25 @@ export interface KernelStats {
   maxRssMB: number;
 }
 
-async function runKernel(kind: KernelKind, taskText: string, name: string): Promise<string> {
+/** A task partial holds one or more tasks of its kind (consecutive shards); the result, their results in order. */
+async function runAll<T, R>(taskText: string, kind: KernelKind, name: string, run: (t: T) => Promise<R>): Promise<string> {
+  const { tasks } = readPartial<{ tasks: T[] }>(taskText, taskKind(kind), name);
+  if (!Array.isArray(tasks)) throw new OptionError(`${name}: no tasks in the partial`);
+  const results: R[] = [];
+  for (const t of tasks) results.push(await run(t));
+  return writePartial(kind, { results });
+}
+
+function runKernel(kind: KernelKind, taskText: string, name: string): Promise<string> {
   switch (kind) {
     case 'scan':
-      return writePartial('scan', { scan: await scanShard(readPartial<{ task: ScanTask }>(taskText, 'scan-task', name).task) });
+      return runAll<ScanTask, unknown>(taskText, kind, name, scanShard);
     case 'prefix':
-      return writePartial('prefix', { prefix: await prefixStates(readPartial<{ task: PrefixTask }>(taskText, 'prefix-task', name).task) });
+      return runAll<PrefixTask, unknown>(taskText, kind, name, prefixStates);
     case 'fit':
-      return writePartial('fit', { fit: await fitShard(readPartial<{ task: FitTask }>(taskText, 'fit-task', name).task) });
+      return runAll<FitTask, unknown>(taskText, kind, name, fitShard);
     case 'encode':
-      return writePartial('encode', { encode: await encodeShard(readPartial<{ task: EncodeTask }>(taskText, 'encode-task', name).task) });
+      return runAll<EncodeTask, unknown>(taskText, kind, name, encodeShard);
   }
 }
 
