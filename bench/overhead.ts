@@ -6,7 +6,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compressFile } from '../src/core/api';
-import { listSections } from '../src/core/codec/container';
+import { listSections, readContainer } from '../src/core/codec/container';
+import { ByteReader } from '../src/core/codec/bytes';
 import { DEFAULT_COMPRESS_OPTIONS } from '../src/core/options';
 import { duffing, gaussian, lorenz, lotkaVolterra, mulberry32, rossler, sampleSystem, uniformTime, vanDerPol, type KnownSystem } from '../test/support/systems';
 
@@ -28,6 +29,38 @@ function randomWalk(n: number, m: number): Case {
     return Float64Array.from({ length: m }, () => (w += g()));
   });
   return { name: `random walk ${n}×${m}`, series, time: uniformTime(m, 0.01) };
+}
+
+/**
+ * v3 files: the bytes that are data rather than fixed parts — model coefficients (with their positions),
+ * anchors, residual integers and exceptions, time stamps that follow no rule, the POD basis. The file minus
+ * these is the fixed overhead (issue 13's target: ≤ 64 B for 3 variables without POD).
+ */
+function dataBytes(bytes: Uint8Array): number | null {
+  if ((bytes[8] | (bytes[9] << 8)) < 3) return null;
+  const { sections, segments } = readContainer(bytes);
+  if (segments.length > 0) return null;
+  let data = 0;
+  const modl = sections.get('MODL');
+  if (modl) {
+    const r = new ByteReader(modl.payload, 'model');
+    r.pos = 2;
+    r.varuint();
+    data += modl.payload.length - r.pos;
+  }
+  const wind = sections.get('WIND');
+  if (wind) {
+    const r = new ByteReader(wind.payload, 'windows');
+    const w = r.varuint();
+    for (let k = 1; k < w; k++) r.varuint();
+    r.take(Math.ceil(w / 8));
+    if (r.u8() === 255) r.f64();
+    data += r.remaining;
+  }
+  const resi = sections.get('RESI');
+  if (resi) data += resi.payload.length - (resi.payload[0] === 2 ? 9 : 1);
+  for (const tag of ['UNPR', 'TIME', 'BASI', 'SRCX'] as const) data += sections.get(tag)?.payload.length ?? 0;
+  return data;
 }
 
 const sz3 = process.env.SZ3 ?? '/work/sz3/bin/sz3';
@@ -73,7 +106,9 @@ try {
       const parts = layout.sections.map((p) => `${p.tag} ${p.framing}+${p.payload}`).join(', ');
       const z = s.bound === null ? null : sz3Bytes(dir, c, s.bound);
       const vsSz3 = z === null ? 'n/a' : (z / bytes.length).toFixed(1);
-      console.log(`${c.name.padEnd(22)} tol ${tolerance.toExponential(0)}: ${String(bytes.length).padStart(6)} B, SZ3 ${z ?? 'n/a'} B (ours ${vsSz3}× smaller), ${seconds.toFixed(1)} s, preamble ${layout.preamble}, trailer ${layout.trailer}: ${parts}`);
+      const data = dataBytes(bytes);
+      const fixed = data === null ? 'n/a' : String(bytes.length - data);
+      console.log(`${c.name.padEnd(22)} tol ${tolerance.toExponential(0)}: ${String(bytes.length).padStart(6)} B (fixed ${fixed} B), SZ3 ${z ?? 'n/a'} B (ours ${vsSz3}× smaller), ${seconds.toFixed(1)} s, preamble ${layout.preamble}, trailer ${layout.trailer}: ${parts}`);
     }
   }
 } finally {

@@ -128,7 +128,7 @@ export function f32AtMost(x: number): number {
 
 /**
  * An exact number in few bytes: u8 e ≠ 0, varint M, value = the double nearest M·10^(e − 128) (when that
- * reproduces it, |M| < 2^53); or e = 0 and a raw f64.
+ * reproduces it, |M| < 2^51); or e = 0 and a raw f64.
  */
 export function writeNumber(w: ByteWriter, v: number): void {
   if (Number.isFinite(v) && !Object.is(v, -0)) {
@@ -137,7 +137,7 @@ export function writeNumber(w: ByteWriter, v: number): void {
       const digits = (m[2] + (m[3] ?? '')).replace(/^0+(?=\d)/, '');
       const exp = Number(m[4] ?? 0) - (m[3]?.length ?? 0);
       const M = Number(m[1] + digits);
-      if (Number.isSafeInteger(M) && exp >= -127 && exp <= 127 && Number(`${M}e${exp}`) === v) {
+      if (Number.isSafeInteger(M) && Math.abs(M) < 2 ** 51 && exp >= -127 && exp <= 127 && Number(`${M}e${exp}`) === v) {
         w.u8(exp + 128);
         w.varint(M);
         return;
@@ -218,10 +218,15 @@ export interface HeaderExtrasV3 {
   reconCrc: number | null;
 }
 
-function settingsDiff(settings: Record<string, unknown>): Record<string, unknown> {
+/** What the settings are stored against: the frozen baseline, with tolerance, mode and abs error from the header itself. */
+function settingsBase(tolerance: number, mode: string, absError: number | null): Record<string, unknown> {
+  return { ...SETTINGS_BASELINE_V3, tolerance, mode, ...(absError !== null ? { absError } : {}) };
+}
+
+function settingsDiff(settings: Record<string, unknown>, base: Record<string, unknown>): Record<string, unknown> {
   const diff: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(settings)) if (v !== undefined && JSON.stringify(v) !== JSON.stringify(SETTINGS_BASELINE_V3[k])) diff[k] = v;
-  const absent = Object.keys(SETTINGS_BASELINE_V3).filter((k) => settings[k] === undefined);
+  for (const [k, v] of Object.entries(settings)) if (v !== undefined && JSON.stringify(v) !== JSON.stringify(base[k])) diff[k] = v;
+  const absent = Object.keys(base).filter((k) => settings[k] === undefined);
   if (absent.length > 0) diff.$absent = absent;
   return diff;
 }
@@ -312,7 +317,7 @@ export function writeHeaderV3(h: HeaderJson, x: HeaderExtrasV3): Uint8Array {
   }
   writeGridV3(w, x.grid);
   if (settingsPresent) {
-    const diff = settingsDiff(h.settings);
+    const diff = settingsDiff(h.settings, settingsBase(h.tolerance, h.mode, h.absError));
     const json = Object.keys(diff).length === 0 ? new Uint8Array(0) : new TextEncoder().encode(JSON.stringify(diff, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)));
     // u8 0 + JSON, or u8 1 + varuint length + brotli(JSON) when that is smaller (long lists such as shard names)
     const packed = json.length > 48 ? brotli(json) : null;
@@ -443,7 +448,7 @@ export function readHeaderV3(r: ByteReader): HeaderV3 {
       }
     }
     const absent = Array.isArray(diff.$absent) ? diff.$absent : [];
-    settings = { ...SETTINGS_BASELINE_V3 };
+    settings = settingsBase(tolerance, mode, absError);
     for (const k of absent) if (typeof k === 'string') delete settings[k];
     for (const [k, v] of Object.entries(diff)) if (k !== '$absent') settings[k] = v;
   }

@@ -1,0 +1,173 @@
+// Format v3's binary header: every field a reader gets back is what was written (display floats as
+// float32), the derived defaults and their stored fallbacks alike; time grids by rule, bit for bit.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ByteReader, ByteWriter } from '../../src/core/codec/bytes';
+import type { HeaderJson } from '../../src/core/codec/header';
+import { canonicalTerms, f32AtMost, readHeaderV3, readNumber, termNameV3, writeHeaderV3, writeNumber, type HeaderExtrasV3 } from '../../src/core/codec/headerV3';
+import { gridTimes, planGridV3 } from '../../src/core/codec/timeGrid';
+import type { LibraryTerm } from '../../src/core/model';
+import { mulberry32 } from '../support/systems';
+
+function base(): { h: HeaderJson; x: HeaderExtrasV3 } {
+  const library = { degree: 2, constant: true, trigFrequencies: [] };
+  const stateNames = ['x', 'y'];
+  const terms = canonicalTerms(library, 2);
+  const time = Float64Array.from({ length: 50 }, (_, j) => j / 100);
+  const { grid } = planGridV3(time);
+  const h: HeaderJson = {
+    mode: 'error-bounded',
+    bound: Math.min(1e-3 * 12.5, Number.MAX_VALUE / 4),
+    tolerance: 1e-3,
+    absError: null,
+    outputStep: 1e-4,
+    range: 12.5,
+    n: 2,
+    m: 50,
+    names: ['x', 'y'],
+    stateNames,
+    pod: null,
+    library,
+    termNames: terms.map((t) => termNameV3(t, stateNames)),
+    source: { fileName: 'f.csv', bytes: 1234, crc32: 0xdeadbeef, format: { layout: 'columns', delimiter: ',', header: ['t', 'x', 'y'], timeColumn: 0, lineEnding: '\n' } },
+    time: grid.summary,
+    errors: { max: 0.01, maxRelative: 0.01 / 12.5, rms: 0.002 },
+    windows: 3,
+    modelWindows: 2,
+    diagnostics: { weakResidual: 1e-6, r2: [0.999, 0.5], activeTerms: 4, threshold: 0.05, testFunctions: { count: 40, halfWidth: 7, exponent: 9 } },
+    settings: { layout: 'auto', degree: 2, trig: false, threshold: 'auto', rank: 'auto', energy: 0.999999, mode: 'error-bounded', tolerance: 1e-3, streaming: 'auto', streamingAboveMB: 1024, decimal: 'auto' },
+  };
+  const x: HeaderExtrasV3 = { outcome: { kind: 'sparse', reason: '', activeTerms: 4 }, forced: false, modelStored: true, terms, grid, reconCrc: 0x12345678 };
+  return { h, x };
+}
+
+function roundTrip(h: HeaderJson, x: HeaderExtrasV3): ReturnType<typeof readHeaderV3> {
+  const bytes = writeHeaderV3(h, x);
+  return readHeaderV3(new ByteReader(bytes, 'header'));
+}
+
+/** The header as a reader sees it: display floats through float32. */
+function expected(h: HeaderJson): HeaderJson {
+  const f = Math.fround;
+  const max = f32AtMost(h.errors.max);
+  return {
+    ...h,
+    pod: h.pod ? { ...h.pod, energy: 1 - f(1 - h.pod.energy), singularValues: h.pod.singularValues.map(f) } : null,
+    errors: { max, maxRelative: max / h.range, rms: f(h.errors.rms) },
+    diagnostics: { ...h.diagnostics, weakResidual: f(h.diagnostics.weakResidual), r2: h.diagnostics.r2.map(f), threshold: f(h.diagnostics.threshold) },
+  };
+}
+
+test('v3 header round trip: defaults derived, everything else stored, small', () => {
+  const { h, x } = base();
+  const back = roundTrip(h, x);
+  assert.deepEqual(back.json, expected(h));
+  assert.deepEqual(back.outcome, x.outcome);
+  assert.equal(back.reconCrc, x.reconCrc);
+  assert.ok(writeHeaderV3(h, x).length <= 96, `${writeHeaderV3(h, x).length} bytes`);
+});
+
+test('v3 header round trip: stored names, patterns, POD, trig, explicit terms and names, bound, reason, settings, CSV headers', () => {
+  const variants: ((h: HeaderJson, x: HeaderExtrasV3) => void)[] = [
+    (h) => (h.names = ['sensor_1', 'sensor_2']),
+    (h) => (h.names = ['α', 'b,c']),
+    (h) => {
+      h.source.format = { ...h.source.format, header: null, timeColumn: null, layout: 'rows', delimiter: '\t', lineEnding: '\r\n' };
+      h.names = ['x0', 'x1'];
+    },
+    (h) => (h.source.format = { ...h.source.format, header: ['x', 'y'], timeColumn: null }),
+    (h) => (h.source.format = { ...h.source.format, header: ['x', 'time', 'y'], timeColumn: 1 }),
+    (h) => (h.source.format = { ...h.source.format, header: ['when', 'X', 'Y'] }),
+    (h, x) => {
+      h.pod = { rank: 2, energy: 0.9999991, singularValues: [5, 1, 1e-3] };
+      h.stateNames = ['a1', 'a2'];
+      h.termNames = x.terms.map((t) => termNameV3(t, h.stateNames));
+    },
+    (h, x) => {
+      h.library = { degree: 1, constant: false, trigFrequencies: [1, 2.5] };
+      x.terms = canonicalTerms(h.library, 2);
+      h.termNames = x.terms.map((t) => termNameV3(t, h.stateNames));
+    },
+    (h, x) => {
+      const terms: LibraryTerm[] = [{ kind: 'poly', powers: [1, 1] }, { kind: 'cos', variable: 1, frequency: 3 }];
+      x.terms = terms;
+      h.termNames = ['xy', 'cos(3y)'];
+    },
+    (h) => (h.bound = 0.0123),
+    (h) => {
+      h.absError = 0.02;
+      h.bound = 0.02;
+      h.settings = { ...h.settings, absError: 0.02 };
+    },
+    (h) => {
+      h.mode = 'model-only';
+      h.bound = null;
+      delete h.outputStep;
+    },
+    (_h, x) => (x.outcome = { kind: 'none', reason: 'no predictive horizon', activeTerms: 4 }),
+    (h, x) => {
+      h.modelWindows = 0;
+      x.outcome = { kind: 'none', reason: 'no window uses the model', activeTerms: 4 };
+      x.modelStored = false;
+    },
+    (h) => (h.settings = { shards: [{ name: 'a.csv', steps: 10 }], dt: 0.01, tolerance: 1e-4 }),
+    (h) => (h.settings = {}),
+    (h) => (h.segmentLength = 20),
+    (h) => (h.diagnostics.testFunctions.halfWidth = 14.000000000000002),
+  ];
+  variants.forEach((edit, k) => {
+    const { h, x } = base();
+    edit(h, x);
+    const back = roundTrip(h, x);
+    assert.deepEqual(back.json, expected(h), `variant ${k}`);
+    assert.deepEqual(back.terms, x.terms, `variant ${k}`);
+    assert.deepEqual(back.outcome, x.outcome, `variant ${k}`);
+    assert.equal(back.modelStored, x.modelStored, `variant ${k}`);
+  });
+});
+
+test('numbers: short decimals in two or three bytes, everything else exactly', () => {
+  const rnd = mulberry32(3);
+  const values = [0, 1e-3, 0.01, 1e-4, 2.5, -7, 1e22, 5e-324, Number.MAX_VALUE, Math.PI, 1 / 3, -0, 2 ** 60 + 2 ** 10, ...Array.from({ length: 200 }, () => (rnd() - 0.5) * 10 ** Math.floor(rnd() * 40 - 20))];
+  for (const v of values) {
+    const w = new ByteWriter();
+    writeNumber(w, v);
+    const b = w.finish();
+    assert.ok(Object.is(readNumber(new ByteReader(b, 'x'), 'v'), v), String(v));
+  }
+  const size = (v: number) => {
+    const w = new ByteWriter();
+    writeNumber(w, v);
+    return w.finish().length;
+  };
+  assert.equal(size(1e-3), 2);
+  assert.equal(size(0.01), 2);
+  assert.equal(size(Math.PI), 9);
+});
+
+test('time grids by rule reproduce every stamp: printed significant digits, fixed decimals, jittered decimals as integers', () => {
+  const m = 5000;
+  const cases: { stamps: Float64Array; kind: string }[] = [
+    { stamps: Float64Array.from({ length: m }, (_, j) => Number((j / 360).toPrecision(10))), kind: 'printed' },
+    { stamps: Float64Array.from({ length: m }, (_, j) => Number((1000 + j / 7).toFixed(6))), kind: 'printed' },
+    { stamps: Float64Array.from({ length: m }, (_, j) => j * 0.002), kind: 'affine' },
+    { stamps: Float64Array.from({ length: m }, (_, j) => Number((j * 0.01).toFixed(2))), kind: 'decimal' },
+  ];
+  const rnd = mulberry32(9);
+  let t = 0;
+  cases.push({ stamps: Float64Array.from({ length: m }, () => Number((t += 0.5 + rnd()).toFixed(3))), kind: 'integers' });
+  cases.push({ stamps: Float64Array.from({ length: m }, (_, j) => j + rnd() * 0.5), kind: 'lossless' });
+  for (const c of cases) {
+    const { grid, section } = planGridV3(c.stamps);
+    assert.equal(grid.kind, c.kind);
+    // through the header bytes, as a reader gets it
+    const { h, x } = base();
+    h.m = m;
+    h.time = grid.summary;
+    const back = readHeaderV3(new ByteReader(writeHeaderV3(h, { ...x, grid }), 'header'));
+    const times = gridTimes(back.grid, m, section ? new ByteReader(section, 'time') : null);
+    assert.ok(times.every((v, j) => Object.is(v, c.stamps[j])), c.kind);
+    if (c.kind === 'integers') assert.ok((section?.length ?? 0) < m * 1.5, `integers: ${section?.length} bytes for ${m} jittered stamps`);
+    if (c.kind === 'printed') assert.equal(section, null);
+  }
+});
