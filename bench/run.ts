@@ -15,6 +15,7 @@ const benches: [string, string[]][] = [
   ['systems', ['bench/systems.ts']],
   ['csv', ['bench/csv.ts']],
   ['compression', ['bench/compression.ts']],
+  ['overhead', ['bench/overhead.ts', '--tol', '1e-3,1e-4']],
   ['scale', ['bench/scale.ts', '--sizes', `3x10000,256x4000,400x8000${large ? ',2000x50000' : ''}`, '--runs', '3']],
   // compress-shards on a local Dask cluster (needs test/dask/install.sh): 64 shards, 1 and 2 workers
   ['shards', ['bench/shards.ts', '--shards', '64']],
