@@ -10,7 +10,8 @@ import { decodeWsindy } from '../src/core/codec/decode';
 import { encodeWsindy } from '../src/core/codec/encode';
 import { brotli } from '../src/core/codec/floatPack';
 import type { Dataset } from '../src/core/dataset';
-import { identify } from '../src/core/sindy/identify';
+import { identify, identifyOptionsOf } from '../src/core/sindy/identify';
+import { DEFAULT_COMPRESS_OPTIONS } from '../src/core/options';
 import {
   addNoise,
   duffing,
@@ -188,7 +189,8 @@ export async function runCompressionBench(tolerances = [1e-3, 1e-4], log: (s: st
     const gz = gzipSync(raw, { level: 9 }).length;
     const br = brotli(raw).length;
     const t0 = performance.now();
-    const { system: sys } = identify(c.series, c.time, names, { degree: 3, trig: false, threshold: 'auto', rank: 'auto', energy: 0.999999 });
+    // The default options, as a user gets them (the library degree 'auto' since this bench's first table had 3).
+    const { system: sys } = identify(c.series, c.time, names, identifyOptionsOf(DEFAULT_COMPRESS_OPTIONS));
     const tId = (performance.now() - t0) / 1000;
     const dataset: Dataset = { names, series: c.series, time: c.time, source: { layout: 'columns', delimiter: ',', header: ['t', ...names], timeColumn: 0, lineEnding: '\n' } };
     let min = Infinity;

@@ -17,7 +17,7 @@ import { listShards } from '../core/shards/shardFiles';
 
 const USAGE = `Usage:
   wsindy compress <file.csv> [-o model.wsindy] [--tolerance T | --abs-error E | --model-only]
-                  [--degree D] [--threshold T|auto] [--rank R|auto] [--energy F] [--trig]
+                  [--degree D|auto] [--threshold T|auto] [--rank R|auto] [--energy F] [--trig]
                   [--layout auto|rows|columns] [--time-column NAME] [--dt X]
                   [--comment-prefix TEXT] [--decimal auto|.|,]
                   [--streaming | --no-streaming] [--streaming-above-mb MB] [--force-model]

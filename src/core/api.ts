@@ -19,7 +19,7 @@ import { decodeWsindy, readWsindyExtras, readWsindyHeader } from './codec/decode
 import { equationsJson, equationsText } from './sindy/equations';
 import { modelFromHeader } from './codec/header';
 import { outcomeText } from './codec/outcome';
-import type { ModelOutcome, SparseModel } from './model';
+import type { DegreeDiagnostics, ModelOutcome, SparseModel } from './model';
 import { gapSteps } from './csv/missing';
 
 function checkAborted(signal?: AbortSignal): void {
@@ -167,7 +167,8 @@ export interface ModelDescription {
   maxError: number;
   maxRelativeError: number;
   rmsError: number;
-  fit: { weakResidual: number; r2: number[]; activeTerms: number; threshold: number };
+  /** degree: the library's; degreeAutomatic: chosen from the data (true) or fixed (false; every file written before the automatic degree). */
+  fit: { weakResidual: number; r2: number[]; activeTerms: number; threshold: number; degree: number; degreeAutomatic: boolean };
   /** Sparse equations, a dense predictor, or no model, with the reason (codec/outcome.ts). */
   outcome: ModelOutcome;
   /** The outcome as one sentence, e.g. "No governing equations found: no window uses the model". */
@@ -176,6 +177,11 @@ export interface ModelDescription {
   modelWindows: number;
   equations: { lhs: string; terms: { term: string; coef: number }[] }[];
   text: string;
+}
+
+/** "library degree 2 (automatic)" or "library degree 3 (fixed)": files record only an automatic choice. */
+export function degreeText(degree: number, d: DegreeDiagnostics | undefined): string {
+  return `library degree ${degree} (${d?.automatic ? 'automatic' : 'fixed'})`;
 }
 
 /**
@@ -196,7 +202,7 @@ export async function describeModelFile(path: string, opts: { equations?: boolea
     `source ${h.source.fileName}: ${n} variables × ${m} steps (${h.source.bytes} bytes; ratio ${(h.source.bytes / bytes.length).toFixed(1)}×, ${((n * m * 8) / bytes.length).toFixed(1)}× vs float64)`,
     h.pod ? `POD rank ${h.pod.rank}, energy ${h.pod.energy.toPrecision(8)}` : 'no POD: equations in the variables themselves',
     `mode ${h.mode}${h.bound === null ? '' : `, bound ${h.bound.toPrecision(3)}`}; max error ${h.errors.max.toPrecision(3)} (${h.errors.maxRelative.toPrecision(3)} of range), rms ${h.errors.rms.toPrecision(3)}`,
-    `fit: weak residual ${h.diagnostics.weakResidual.toPrecision(3)}, ${h.diagnostics.activeTerms} active terms`,
+    `fit: weak residual ${h.diagnostics.weakResidual.toPrecision(3)}, ${h.diagnostics.activeTerms} active terms, ${degreeText(h.library.degree, h.diagnostics.degree)}`,
     sentence,
     ...(shown ? equationsText(model).map((e) => `  ${e}`) : h.outcome.kind === 'dense' ? ['  (equations on request: wsindy info --equations)'] : []),
   ].join('\n');
@@ -216,7 +222,14 @@ export async function describeModelFile(path: string, opts: { equations?: boolea
     maxError: h.errors.max,
     maxRelativeError: h.errors.maxRelative,
     rmsError: h.errors.rms,
-    fit: { weakResidual: h.diagnostics.weakResidual, r2: h.diagnostics.r2, activeTerms: h.diagnostics.activeTerms, threshold: h.diagnostics.threshold },
+    fit: {
+      weakResidual: h.diagnostics.weakResidual,
+      r2: h.diagnostics.r2,
+      activeTerms: h.diagnostics.activeTerms,
+      threshold: h.diagnostics.threshold,
+      degree: h.library.degree,
+      degreeAutomatic: h.diagnostics.degree?.automatic ?? false,
+    },
     outcome: h.outcome,
     outcomeText: sentence,
     windows: h.windows,

@@ -61,6 +61,18 @@ export interface FitDiagnostics {
   /** STLSQ threshold used (on the scaled problem). */
   threshold: number;
   testFunctions: TestFunctionSpec;
+  /**
+   * The library degree and how it was chosen (absent in files written before the automatic degree).
+   * automatic: the held-back weak residual and its noise floor at each candidate degree 1, 2, ….
+   */
+  degree?: DegreeDiagnostics;
+}
+
+export interface DegreeDiagnostics {
+  chosen: number;
+  automatic: boolean;
+  residuals?: number[];
+  noiseFloors?: number[];
 }
 
 export interface IdentifiedSystem {

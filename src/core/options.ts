@@ -14,8 +14,8 @@ export interface CompressOptions {
   commentPrefix?: string;
   /** Decimal separator: 'auto' (',' with ';' or tab delimiters and commas in numbers), '.' or ','. */
   decimal: 'auto' | '.' | ',';
-  /** Maximum polynomial degree of the library. */
-  degree: number;
+  /** Polynomial degree of the library, or 'auto' (chosen from the data; sindy/degree.ts). */
+  degree: number | 'auto';
   /** Add sin/cos terms to the library. */
   trig: boolean;
   /** STLSQ threshold, or 'auto' (MSTLS sweep). */
@@ -48,7 +48,7 @@ export interface CompressOptions {
 export const DEFAULT_COMPRESS_OPTIONS: CompressOptions = {
   layout: 'auto',
   decimal: 'auto',
-  degree: 3,
+  degree: 'auto',
   trig: false,
   threshold: 'auto',
   rank: 'auto',

@@ -54,7 +54,7 @@ export function resolveCompressOptions(raw: RawOptions): CompressOptions {
     o.commentPrefix = raw.commentPrefix === '' ? undefined : raw.commentPrefix;
   }
   if (given('decimal')) o.decimal = raw.decimal === '' ? 'auto' : oneOf('decimal', raw.decimal, ['auto', '.', ','] as const);
-  if (given('degree')) o.degree = intIn('degree', raw.degree, 1, 5);
+  if (given('degree')) o.degree = autoOr(raw.degree, () => intIn('degree', raw.degree, 1, 5));
   if (given('trig')) o.trig = bool('trig', raw.trig);
   if (given('forceModel') && bool('forceModel', raw.forceModel)) o.forceModel = true;
   if (given('threshold')) o.threshold = autoOr(raw.threshold, () => {

@@ -103,11 +103,14 @@ export async function askCompressOptions(current: CompressOptions): Promise<Part
         step = 3;
       }
     } else if (step === 3) {
-      const r = await pickOne<number>(shown(3), total, 'Maximum polynomial degree of the library', [1, 2, 3, 4, 5].map((d) => ({
-        label: String(d),
-        value: d,
-        description: d === 1 ? 'linear' : d === 2 ? 'quadratic (e.g. Lorenz)' : d === 3 ? 'cubic (e.g. Duffing, Van der Pol)' : undefined,
-      })), answers.degree);
+      const r = await pickOne<number | 'auto'>(shown(3), total, 'Polynomial degree of the library', [
+        { label: 'auto', value: 'auto' as const, description: 'chosen from the data (1 to 5)' },
+        ...[1, 2, 3, 4, 5].map((d) => ({
+          label: String(d),
+          value: d,
+          description: d === 1 ? 'linear' : d === 2 ? 'quadratic (e.g. Lorenz)' : d === 3 ? 'cubic (e.g. Duffing, Van der Pol)' : undefined,
+        })),
+      ], answers.degree);
       if (r === undefined) return undefined;
       if (r === BACK) step = answers.mode === 'error-bounded' ? 2 : 1;
       else {

@@ -228,6 +228,8 @@ export function readHeaderJson(r: ByteReader): HeaderJson {
         halfWidth: J.num(tf.halfWidth, 'testFunctions.halfWidth'),
         exponent: J.num(tf.exponent, 'testFunctions.exponent'),
       },
+      // The flag is written since the automatic library degree; without it the degree was fixed.
+      ...(dg.autoDegree === undefined ? {} : { degree: { chosen: library.degree, automatic: J.bool(dg.autoDegree, 'diagnostics.autoDegree') } }),
     },
     settings: J.obj(o.settings, 'settings'),
   };

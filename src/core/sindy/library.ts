@@ -98,7 +98,8 @@ export function evaluateLibrary(terms: LibraryTerm[], states: Float64Array[], m:
     return col;
   };
   return terms.map((term) => {
-    if (term.kind === 'poly') return monomial(term.powers).slice();
+    // Each monomial appears once among the terms; its cached column is handed out as is (no copy).
+    if (term.kind === 'poly') return monomial(term.powers);
     const x = states[term.variable];
     const k = term.frequency;
     const col = new Float64Array(m);

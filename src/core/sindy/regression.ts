@@ -16,6 +16,11 @@ export interface SparseRegressionOptions {
   threshold: number | 'auto';
   /** Thresholds swept by 'auto' (default 10^-4 … 10^0, 60 log-spaced values). */
   sweep?: Float64Array;
+  /**
+   * Per equation, the size ‖·‖ of b_e's noise part (first order; sindy/degree.ts). With it, 'auto' also
+   * adds back small but real terms: see addBackTerms.
+   */
+  noiseFloor?: Float64Array;
 }
 
 export interface SparseRegressionResult {
@@ -117,8 +122,15 @@ export function reduceProblem(sys: WeakSystem): ReducedProblem {
 export function householder(A: Float64Array, rows: number, cols: number, steps: number): void {
   for (let k = 0; k < steps; k++) {
     const ck = k * rows;
-    let norm = 0;
-    for (let i = k; i < rows; i++) norm = Math.hypot(norm, A[ck + i]);
+    // Sum of squares (Math.hypot per element was a third of the factorisation's time); hypot only when
+    // that sum over- or underflows.
+    let sq = 0;
+    for (let i = k; i < rows; i++) sq += A[ck + i] * A[ck + i];
+    let norm = Math.sqrt(sq);
+    if (!(sq > 1e-290 && sq < 1e290)) {
+      norm = 0;
+      for (let i = k; i < rows; i++) norm = Math.hypot(norm, A[ck + i]);
+    }
     if (norm === 0) continue;
     const alpha = A[ck + k] > 0 ? -norm : norm;
     // v = x − alpha e1, stored in place; H = I − 2 v vᵀ / (vᵀ v).
@@ -170,7 +182,14 @@ function factorSubset(p: ReducedProblem, subset: number[], c: Float64Array, ridg
  * STLSQ on equation e at relative threshold λ: least squares on the current set, drop the terms with
  * |w_j| < λ‖b_e‖, repeat until the set stops changing. Returns scaled coefficients over the kept columns.
  */
-export function stlsq(p: ReducedProblem, e: number, lambda: number, start?: number[], cache?: Map<string, Float64Array>): Float64Array {
+export function stlsq(
+  p: ReducedProblem,
+  e: number,
+  lambda: number,
+  start?: number[],
+  cache?: Map<string, Float64Array>,
+  stable?: { upTo: number },
+): Float64Array {
   const solve = (subset: number[]): Float64Array => {
     if (!cache) return solveSubset(p, subset, p.c[e]);
     const key = subset.join(',');
@@ -184,14 +203,26 @@ export function stlsq(p: ReducedProblem, e: number, lambda: number, start?: numb
   const Jc = p.keep.length;
   const out = new Float64Array(Jc);
   const cut = lambda * p.bNorm[e];
+  if (stable) stable.upTo = Infinity;
   if (!(p.bNorm[e] > 0)) return out;
   let subset = start ? start.slice() : Array.from({ length: Jc }, (_, j) => j);
+  // stable.upTo: the smallest |w_j| / ‖b_e‖ kept in any iteration. Every λ' in [λ, upTo] makes the same
+  // decisions in every iteration (kept stay kept, dropped were below λ), so it gives the same result.
+  let upTo = Infinity;
   for (let it = 0; it <= Jc; it++) {
     const w = solve(subset);
-    const next = subset.filter((_, jj) => Math.abs(w[jj]) >= cut);
+    const next: number[] = [];
+    subset.forEach((j, jj) => {
+      const a = Math.abs(w[jj]);
+      if (a >= cut) {
+        next.push(j);
+        upTo = Math.min(upTo, a / p.bNorm[e]);
+      }
+    });
     if (next.length === subset.length) break;
     subset = next;
   }
+  if (stable) stable.upTo = upTo;
   const w = solve(subset);
   subset.forEach((j, jj) => (out[j] = w[jj]));
   return out;
@@ -291,9 +322,14 @@ export function sparseRegression(sys: WeakSystem, opts: SparseRegressionOptions)
       const seen = new Set<string>();
       // Solutions per support, shared by all starts and thresholds of this equation.
       const cache = new Map<string, Float64Array>();
+      const stable = { upTo: Infinity };
       for (const start of starts) {
+        let skipTo = -Infinity;
         for (const lambda of sweep) {
-          const wl = stlsq(p, e, lambda, start, cache);
+          // Same decisions as the last λ run from this start: same fixed point, already scored.
+          if (lambda <= skipTo) continue;
+          const wl = stlsq(p, e, lambda, start, cache, stable);
+          skipTo = stable.upTo;
           const key = supportOf(wl).join(',');
           if (seen.has(key)) continue;
           seen.add(key);
@@ -306,6 +342,7 @@ export function sparseRegression(sys: WeakSystem, opts: SparseRegressionOptions)
           }
         }
       }
+      if (opts.noiseFloor) w = addBackTerms(p, e, w, opts.noiseFloor[e]);
     } else {
       w = stlsq(p, e, opts.threshold);
       thresholds[e] = opts.threshold;
@@ -316,6 +353,63 @@ export function sparseRegression(sys: WeakSystem, opts: SparseRegressionOptions)
   const droppedColumns: number[] = [];
   for (let j = 0; j < J; j++) if (!kept.has(j)) droppedColumns.push(j);
   return { xi, thresholds, droppedColumns };
+}
+
+/** A missing term must cut the residual by this factor to be added back… */
+export const ADD_BACK_FACTOR = 2;
+/** …and only while the residual is above this multiple of the noise floor. */
+const ADD_BACK_NOISE_MARGIN = 1.5;
+
+/**
+ * Multi-scale coefficients: MSTLS scores a term by its share of ‖b‖, so a real term much smaller than the
+ * others (AtmosphericRegime's 0.01 y next to 5 z², HyperYan's −w) can lose to the sparsity weight. A real
+ * term leaves a structured residual far above the noise: while the residual of the chosen support is
+ * above ADD_BACK_NOISE_MARGIN × the noise floor, add the one missing term that lowers it most, if it
+ * lowers it at least ADD_BACK_FACTOR-fold (a spurious term only absorbs a sliver of noise).
+ */
+export function addBackTerms(p: ReducedProblem, e: number, w: Float64Array, noiseFloor: number): Float64Array {
+  const Jc = p.keep.length;
+  const c = p.c[e];
+  const rho2 = p.rho[e] ** 2;
+  const rss = (subset: number[], v: Float64Array): number => {
+    let sq = rho2;
+    for (let i = 0; i < p.q; i++) {
+      let s = -c[i];
+      for (let k = 0; k < subset.length; k++) {
+        const j = subset[k];
+        if (i <= j) s += p.R[j * p.q + i] * v[k];
+      }
+      sq += s * s;
+    }
+    return sq;
+  };
+  let subset = supportOf(w);
+  let cur = solveSubset(p, subset, c);
+  let curRss = rss(subset, cur);
+  const floor2 = (ADD_BACK_NOISE_MARGIN * noiseFloor) ** 2;
+  while (subset.length < Jc && curRss > floor2) {
+    let bestJ = -1;
+    let bestRss = Infinity;
+    let bestW = cur;
+    for (let j = 0; j < Jc; j++) {
+      if (subset.includes(j)) continue;
+      const trial = [...subset, j].sort((a, b) => a - b);
+      const v = solveSubset(p, trial, c);
+      const t = rss(trial, v);
+      if (t < bestRss) {
+        bestRss = t;
+        bestJ = j;
+        bestW = v;
+      }
+    }
+    if (bestJ < 0 || !(bestRss * ADD_BACK_FACTOR < curRss)) break;
+    subset = [...subset, bestJ].sort((a, b) => a - b);
+    cur = bestW;
+    curRss = bestRss;
+  }
+  const out = new Float64Array(Jc);
+  subset.forEach((j, k) => (out[j] = cur[k]));
+  return out;
 }
 
 /**

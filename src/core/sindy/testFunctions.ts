@@ -189,7 +189,8 @@ export function cornerWavenumber(states: Float64Array[], time: Float64Array): nu
     const rms = Math.sqrt(sq / M);
     if (!(rms > 0)) continue;
     fft(re, im);
-    for (let k = 0; k <= half; k++) mag[k] += Math.hypot(re[k], im[k]) / rms;
+    const inv = 1 / rms;
+    for (let k = 0; k <= half; k++) mag[k] += Math.sqrt(re[k] * re[k] + im[k] * im[k]) * inv;
   }
   // Peak (the mean was removed); the curve runs from Nyquist down to it.
   let peak = 1;
@@ -233,11 +234,18 @@ function chordErrors(y: Float64Array): (a: number, b: number) => number {
     p[3][i + 1] = p[3][i] + i * u2;
     p[4][i + 1] = p[4][i] + i * i * u2;
   }
+  const [p0, p1, p2, p3, p4] = p;
+  // No closure inside: this runs twice per candidate corner.
   return (a, b) => {
-    const S = (k: number): number => p[k][b + 1] - p[k][a];
     const beta = (y[b] - y[a]) / (b - a);
     const alpha = y[a] - beta * a;
-    const e = alpha * alpha * S(2) + 2 * alpha * beta * S(3) + beta * beta * S(4) - 2 * alpha * S(0) - 2 * beta * S(1) + (b - a + 1);
+    const e =
+      alpha * alpha * (p2[b + 1] - p2[a]) +
+      2 * alpha * beta * (p3[b + 1] - p3[a]) +
+      beta * beta * (p4[b + 1] - p4[a]) -
+      2 * alpha * (p0[b + 1] - p0[a]) -
+      2 * beta * (p1[b + 1] - p1[a]) +
+      (b - a + 1);
     return Math.max(0, e);
   };
 }

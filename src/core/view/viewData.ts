@@ -4,7 +4,7 @@
 // the singular value spectrum, Ξ heat-map cells, model error over time with window boundaries, and a
 // phase portrait. Output is plain JSON-safe data (see src/protocol/webview.ts).
 import type { ModelInfo, ModelSummary, ModelViewData, PlotSeries } from '../../protocol/webview';
-import { countActive, type LibrarySpec, type SparseModel } from '../model';
+import { countActive, type DegreeDiagnostics, type LibrarySpec, type SparseModel } from '../model';
 import { lttbIndices, mergeIndices, pick, strideIndices } from './downsample';
 import { decodeSegments, decodeWsindy, readWsindyHeader, type WsindyHeader } from '../codec/decode';
 import { readContainer, sectionReader } from '../codec/container';
@@ -289,8 +289,9 @@ function summarizeSegments(bytes: Uint8Array, h: WsindyHeader, points: number, p
   return { names: h.names, time, n, coordData, states, variableIndices, variableData, variablePrediction, err, pod, model: modelFromHeader(h), windowStarts, bound: h.bound };
 }
 
-export function describeLibrary(lib: LibrarySpec): string {
-  const parts = [`polynomials up to degree ${lib.degree}${lib.constant ? ' with a constant' : ''}`];
+export function describeLibrary(lib: LibrarySpec, degree?: DegreeDiagnostics): string {
+  const how = degree?.automatic ? ' (degree chosen from the data)' : '';
+  const parts = [`polynomials up to degree ${lib.degree}${lib.constant ? ' with a constant' : ''}${how}`];
   if (lib.trigFrequencies.length) parts.push(`sin/cos at frequencies ${lib.trigFrequencies.join(', ')}`);
   return parts.join('; ');
 }
@@ -317,7 +318,7 @@ export function buildModelInfo(h: WsindyHeader, fileName: string, sigDigits = 4)
     maxError: Number.isFinite(h.errors.max) ? h.errors.max : null,
     rmsError: Number.isFinite(h.errors.rms) ? h.errors.rms : null,
     pod: h.pod ? { rank: h.pod.rank, energy: h.pod.energy } : null,
-    library: describeLibrary(h.library),
+    library: describeLibrary(h.library, h.diagnostics.degree),
     activeTerms: countActive(model),
     totalTerms: h.termNames.length,
     windows: h.windows,
