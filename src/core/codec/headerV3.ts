@@ -28,6 +28,9 @@ const F_TERMS = 1 << 10;
 const F_BOUND = 1 << 11;
 const F_KNOWN = (1 << 12) - 1;
 
+/** Library byte: bit 7 constant term, bit 6 automatic degree, bits 0-5 the degree. */
+const LIB_AUTO_DEGREE = 0x40;
+
 const DELIMITERS: readonly Delimiter[] = [',', ';', '\t'];
 const OUTCOME_KINDS: readonly ModelOutcomeKind[] = ['sparse', 'dense', 'none'];
 
@@ -277,7 +280,9 @@ export function writeHeaderV3(h: HeaderJson, x: HeaderExtrasV3): Uint8Array {
   w.f32(f32AtMost(h.errors.max)); // never more than measured: a max error at the bound stays within it
   w.f32(h.errors.rms);
   // library and model description
-  w.u8(h.library.degree | (h.library.constant ? 0x80 : 0));
+  // bit 6: the degree was chosen from the data (sindy/degree.ts); without it the degree was fixed
+  const autoDegree = h.diagnostics.degree?.automatic === true || (h.diagnostics as { autoDegree?: boolean }).autoDegree === true;
+  w.u8(h.library.degree | (h.library.constant ? 0x80 : 0) | (autoDegree ? LIB_AUTO_DEGREE : 0));
   w.varuint(h.library.trigFrequencies.length);
   for (const f of h.library.trigFrequencies) writeNumber(w, f);
   if (termsExplicit) writeTermList(w, x.terms, r);
@@ -384,7 +389,7 @@ export function readHeaderV3(r: ByteReader): HeaderV3 {
   const max = r.f32();
   const rms = r.f32();
   const lib = r.u8();
-  const degree = lib & 0x7f;
+  const degree = lib & 0x3f;
   if (degree > 16) r.fail(`library degree ${degree}`);
   const trigCount = r.count(64, 'trig frequencies');
   const trigFrequencies = Array.from({ length: trigCount }, () => readNumber(r, 'frequency'));
@@ -474,7 +479,7 @@ export function readHeaderV3(r: ByteReader): HeaderV3 {
     errors: { max, maxRelative: range > 0 ? max / range : max === 0 ? 0 : Infinity, rms },
     windows,
     modelWindows,
-    diagnostics: { weakResidual, r2, activeTerms, threshold, testFunctions },
+    diagnostics: { weakResidual, r2, activeTerms, threshold, testFunctions, ...(lib & LIB_AUTO_DEGREE ? { degree: { chosen: degree, automatic: true } } : {}) },
     settings,
   };
   return { json, outcome, forced, modelStored: (flags & F_MODEL_STORED) !== 0, terms, grid, reconCrc };
