@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { crc32 } from 'node:zlib';
 import { compressFile } from '../../src/core/api';
 import { readWsindyHeader } from '../../src/core/codec/decode';
 import { readCsvFile } from '../../src/core/csv/read';
@@ -87,6 +88,9 @@ for (const c of CASES) {
     const h2 = readWsindyHeader(readFileSync(sharded));
     assert.deepEqual(h2.termNames, h1.termNames);
     assert.equal(h2.segmentLength, c.segment);
+    // the source: the shards' bytes, concatenated in order (FORMAT.md §8)
+    const all = Buffer.concat(files.map((f) => readFileSync(f)));
+    assert.deepEqual([h2.source.bytes, h2.source.crc32], [all.length, crc32(all) >>> 0]);
     h1.coefficients.forEach((v, k) => assert.ok(Math.abs(v - h2.coefficients[k]) <= 1e-6 * Math.max(1, Math.abs(v)), `coefficient ${k}: ${v} vs ${h2.coefficients[k]}`));
     // the same coded data: sizes besides the header within 5 % (the header's shard list is the difference)
     const coded = (f: string): number => listSections(readFileSync(f)).sections.filter((x) => x.tag !== 'HEAD').reduce((a, x) => a + x.payload, 0);
