@@ -88,7 +88,7 @@ for (const c of CASES) {
     const h2 = readWsindyHeader(readFileSync(sharded));
     assert.deepEqual(h2.termNames, h1.termNames);
     assert.equal(h2.segmentLength, c.segment);
-    // the source: the shards' bytes, concatenated in order (FORMAT.md §8)
+    // the source: the shards' bytes, concatenated in order (FORMAT.md §9)
     const all = Buffer.concat(files.map((f) => readFileSync(f)));
     assert.deepEqual([h2.source.bytes, h2.source.crc32], [all.length, crc32(all) >>> 0]);
     h1.coefficients.forEach((v, k) => assert.ok(Math.abs(v - h2.coefficients[k]) <= 1e-6 * Math.max(1, Math.abs(v)), `coefficient ${k}: ${v} vs ${h2.coefficients[k]}`));
