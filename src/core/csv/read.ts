@@ -280,7 +280,8 @@ export class CsvEngine {
     // missing-value cells ("1,NA,2" is data).
     const lastFirst = firstCells[firstCells.length - 1];
     const emptyLast = firstCells.length > 1 && !lastFirst.quoted && lastFirst.start === lastFirst.end;
-    const isText = (c: RawCell): boolean => !isNumberLike(b, c, delim, dc) && !isMissingWord(cellValueText(b, c, delim));
+    // (the missing-value words are at most 8 bytes: longer cells need no decoding)
+    const isText = (c: RawCell): boolean => !isNumberLike(b, c, delim, dc) && (c.end - c.start > 10 || !isMissingWord(cellValueText(b, c, delim)));
     const hasHeader = firstCells.some((c, j) => !(emptyLast && j === firstCells.length - 1) && isText(c));
     // A units row: directly under the header, no cell a number or a date, some cell text.
     let unitsLine: SampleLine | null = null;
