@@ -50,7 +50,7 @@ export function randomWalkCsv(n: number, m: number, seed = 1): string {
 export async function compressCsvFile(path: string, fileName: string, degree = 3): Promise<Uint8Array> {
   const dataset = await readCsvFile(path, { layout: 'auto', displayName: fileName });
   const { system } = identify(dataset.series, dataset.time, dataset.names, { degree, trig: false, threshold: 'auto', rank: 'auto', energy: 0.999999 });
-  return encodeWsindy({ dataset, system, mode: 'error-bounded', tolerance: 1e-3, source: { fileName, bytes: statSync(path).size, crc32: 0 }, settings: {} }).bytes;
+  return encodeWsindy({ dataset, system, mode: 'error-bounded', tolerance: 1e-3, source: { fileName, bytes: statSync(path).size, crc32: 0 }, settings: {}, forceModel: true }).bytes;
 }
 
 export async function compressSample(repo: string, file: string, opts: { degree?: number; rank?: number | 'auto'; tolerance?: number } = {}): Promise<Uint8Array> {

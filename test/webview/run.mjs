@@ -393,11 +393,12 @@ async function main() {
   const walk = fx.walk;
   await test('no governing equations (random walk): the banner gives the reason, no equations, the data and error plots still drawn', async () => {
     assert(walk, 'no random-walk fixture');
-    assert(walk.info.outcome?.kind === 'none', `the engine's outcome for a random walk: ${JSON.stringify(walk.info.outcome)}`);
-    const p = await openView({ theme: 'light', host: serveModel(walk) });
+    // The file keeps its fit (forced); declared 'none' as the coder does when no window uses it.
+    const none = { ...walk, info: { ...walk.info, outcome: { kind: 'none', reason: 'no window uses the model', activeTerms: walk.info.summary.activeTerms }, outcomeText: 'No governing equations found: no window uses the model' } };
+    const p = await openView({ theme: 'light', host: serveModel(none) });
     await waitPlots(p.page);
     const banner = await p.page.$eval('#outcome', (e) => e.textContent);
-    assert(banner.startsWith('No governing equations found: ') && banner.includes(walk.info.outcome.reason), `banner: ${banner}`);
+    assert(banner.startsWith('No governing equations found: ') && banner.includes(none.info.outcome.reason), `banner: ${banner}`);
     assert((await p.page.$$('.equation')).length === 0, 'equations shown for a model that predicts nothing');
     for (const id of ['variable', 'error']) assert(await p.page.$(`#chart-${id} svg`), `no ${id} plot`);
     // On request, the unused fit: folded, KaTeX only, never raw LaTeX.
