@@ -6,6 +6,7 @@
 import { defaultNames, type Delimiter, type SourceFormat } from '../dataset';
 import type { LibrarySpec, LibraryTerm, ModelOutcome, ModelOutcomeKind } from '../model';
 import { exponentOfStep, outputSlack, pow10 } from '../csv/outputStep';
+import { libraryTerms } from '../sindy/library';
 import { ByteReader, ByteWriter } from './bytes';
 import { brotli, unbrotli } from './floatPack';
 import { LIMITS, type HeaderJson } from './header';
@@ -54,30 +55,7 @@ export const SETTINGS_BASELINE_V3: Readonly<Record<string, unknown>> = {
 
 /** The library's terms in canonical order (FORMAT.md §8.4; the order sindy/library.ts builds). */
 export function canonicalTerms(spec: LibrarySpec, r: number): LibraryTerm[] {
-  const terms: LibraryTerm[] = [];
-  if (spec.constant) terms.push({ kind: 'poly', powers: new Array<number>(r).fill(0) });
-  const combo: number[] = [];
-  const emit = (d: number, start: number): void => {
-    if (combo.length === d) {
-      const powers = new Array<number>(r).fill(0);
-      for (const i of combo) powers[i]++;
-      terms.push({ kind: 'poly', powers });
-      return;
-    }
-    for (let i = start; i < r; i++) {
-      combo.push(i);
-      emit(d, i);
-      combo.pop();
-    }
-  };
-  for (let d = 1; d <= spec.degree; d++) emit(d, 0);
-  for (const frequency of spec.trigFrequencies) {
-    for (let v = 0; v < r; v++) {
-      terms.push({ kind: 'sin', variable: v, frequency });
-      terms.push({ kind: 'cos', variable: v, frequency });
-    }
-  }
-  return terms;
+  return libraryTerms(spec, r);
 }
 
 /** How many terms canonicalTerms gives, without building them (checked before allocating). */

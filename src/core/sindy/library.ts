@@ -13,6 +13,12 @@ import type { LibrarySpec, LibraryTerm, SparseModel } from '../model';
 export function buildLibrary(spec: LibrarySpec, stateNames: string[]): { terms: LibraryTerm[]; names: string[] } {
   const r = stateNames.length;
   if (!Number.isInteger(spec.degree) || spec.degree < 0) throw new RangeError(`library degree must be a non-negative integer, got ${spec.degree}`);
+  const terms = libraryTerms(spec, r);
+  return { terms, names: terms.map((t) => termName(t, stateNames)) };
+}
+
+/** The terms alone, in the canonical order above, over r variables (the format derives them too). */
+export function libraryTerms(spec: LibrarySpec, r: number): LibraryTerm[] {
   const terms: LibraryTerm[] = [];
   if (spec.constant) terms.push({ kind: 'poly', powers: new Array<number>(r).fill(0) });
   const combo: number[] = [];
@@ -37,7 +43,7 @@ export function buildLibrary(spec: LibrarySpec, stateNames: string[]): { terms: 
       terms.push({ kind: 'cos', variable: v, frequency });
     }
   }
-  return { terms, names: terms.map((t) => termName(t, stateNames)) };
+  return terms;
 }
 
 /** `1`, `x`, `x z`, `x^2 y`, `sin(x)`, `cos(2 y)`: factors joined by one space, powers as ^k. */
