@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark, each in its own process so one's memory does not skew another's.
-// Benchmarks are not tests: nothing here asserts a time. Options: --only fit,systems,csv,compression,scale,shards
+// Benchmarks are not tests: nothing here asserts a time. Options: --only fit,systems,csv,compression,fields,scale,shards
 // --large (adds the 2000×50000 scale case, a ~1.3 GB CSV).
 import { spawnSync } from 'node:child_process';
 
@@ -16,6 +16,7 @@ const benches: [string, string[]][] = [
   ['csv', ['bench/csv.ts']],
   ['compression', ['bench/compression.ts']],
   ['overhead', ['bench/overhead.ts', '--tol', '1e-3,1e-4']],
+  ['fields', ['bench/fields.ts']],
   ['scale', ['bench/scale.ts', '--sizes', `3x10000,256x4000,400x8000${large ? ',2000x50000' : ''}`, '--runs', '3']],
   // compress-shards on a local Dask cluster (needs test/dask/install.sh): 64 shards, 1 and 2 workers
   ['shards', ['bench/shards.ts', '--shards', '64']],

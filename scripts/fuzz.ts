@@ -38,7 +38,17 @@ function corpus(): Uint8Array[] {
   const names = series.map((_, i) => `s${i}`);
   const dataset = { names, series, time, source: { layout: 'rows' as const, delimiter: ';' as const, header: null, timeColumn: null, lineEnding: '\r\n' as const } };
   const base = { dataset, system, tolerance: 1e-3, source: { fileName: 'f.csv', bytes: 1, crc32: 1 }, settings: {} };
-  return [...goldens, encodeWsindy({ ...base, mode: 'error-bounded' }).bytes, encodeWsindy({ ...base, mode: 'model-only', forceModel: true }).bytes];
+  // a smooth field coded directly by the interpolation predictor (no model, no basis)
+  const fn = 16;
+  const field = Array.from({ length: fn }, (_, i) => Float64Array.from(time, (t) => Math.exp(-((i / fn - 0.3 - 0.2 * t) ** 2) / 0.02)));
+  const fieldNames = field.map((_, i) => `u${i}`);
+  const none: IdentifiedSystem = {
+    model: { stateNames: fieldNames, library: { degree: 1, constant: false, trigFrequencies: [] }, terms: [], termNames: [], coefficients: new Float64Array(0) },
+    pod: null,
+    diagnostics: { weakResidual: 1, r2: [], activeTerms: 0, threshold: 0, testFunctions: { count: 0, halfWidth: 0, exponent: 0 } },
+  };
+  const interpolated = encodeWsindy({ ...base, dataset: { ...dataset, names: fieldNames, series: field }, system: none, tolerance: 1e-4, mode: 'error-bounded' }).bytes;
+  return [...goldens, encodeWsindy({ ...base, mode: 'error-bounded' }).bytes, encodeWsindy({ ...base, mode: 'model-only', forceModel: true }).bytes, interpolated];
 }
 
 function sectionSpans(b: Uint8Array): { at: number; len: number }[] {

@@ -8,6 +8,7 @@ import { readContainer, requireSection, sectionReader, type Section, type Sectio
 import { crc32 } from './crc32';
 import { LIMITS, readHeaderJson, readModel, type WsindyHeader } from './header';
 import { predictAll, predictRow, type StoredBasis, type StoredModel, type Window } from './predictor';
+import { interpolateDecode, isTwoD } from './interpolation';
 import { readResidual, readUnpredictable } from './residual';
 import { gridTimes, readTimeGrid } from './timeGrid';
 import { readSourceExtras } from './sourceExtras';
@@ -98,6 +99,8 @@ interface Decoder {
   residualBound: number | null;
   /** From the SRCX section, when the source had extras. */
   extras?: SourceExtras;
+  /** v3: RESI may name an interpolation predictor. */
+  predictors: boolean;
 }
 
 /** The coded sections of one span of steps: the whole file (v1) or one segment (v2). */
@@ -149,7 +152,7 @@ function openFile(bytes: Uint8Array): { dec: Decoder; spans: CodedSpan[] } {
   }
   const srcx = sections.get('SRCX');
   const extras = srcx ? readSourceExtras(sectionReader(srcx), n, m, header.source.format.layout) : undefined;
-  return { dec: { header, model, basis, substeps, time, residualBound, ...(extras ? { extras } : {}) }, spans };
+  return { dec: { header, model, basis, substeps, time, residualBound, predictors: version >= 3, ...(extras ? { extras } : {}) }, spans };
 }
 
 function wholeSpan(sections: Map<SectionTag, Section>, m: number, bounded: boolean): CodedSpan[] {
@@ -277,9 +280,16 @@ function decodeSpan(dec: Decoder, span: CodedSpan, out: readonly Float64Array[],
   if (result.failedWindow >= 0) {
     throw new FormatError('prediction mismatch: the model blew up where the encoder did not; this file was written on a platform whose floating-point results differ');
   }
-  const residual = span.RESI ? readResidual(sectionReader(span.RESI), n, m) : null;
+  const residual = span.RESI ? readResidual(sectionReader(span.RESI), n, m, dec.predictors) : null;
   const p = new Float64Array(m);
   const q = new Float64Array(m);
+  const step = residual ? 2 * residual.bound : 0;
+  const predictor = residual ? residual.predictor : 0;
+  if (residual && isTwoD(predictor)) {
+    // 2-D interpolation: all integers first, then r̂ over the whole grid (in `out`), x̂ = p + r̂ below
+    for (const x of out) residual.rows.next(x);
+    interpolateDecode(out, m, step, predictor);
+  }
   let predCrc = 0;
   for (let i = 0; i < n; i++) {
     predictRow(basis, n, result.states, windows, i, p);
@@ -290,10 +300,15 @@ function decodeSpan(dec: Decoder, span: CodedSpan, out: readonly Float64Array[],
       for (const w of windows) if (!w.model) predictionOut[i].fill(NaN, w.start, w.end);
     }
     const x = out[i];
-    if (residual) {
+    if (residual && predictor === 0) {
       residual.rows.next(q);
-      const step = 2 * residual.bound;
       for (let j = 0; j < m; j++) x[j] = p[j] + q[j] * step;
+    } else if (residual) {
+      if (!isTwoD(predictor)) {
+        residual.rows.next(x);
+        interpolateDecode([x], m, step, predictor);
+      }
+      for (let j = 0; j < m; j++) x[j] = p[j] + x[j];
     } else x.set(p);
   }
   if (span.UNPR) {

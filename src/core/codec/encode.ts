@@ -14,13 +14,14 @@ import { writeContainerV3, type SectionTag } from './container';
 import { hasSourceExtras, writeSourceExtras } from './sourceExtras';
 import { crc32 } from './crc32';
 import { IntRowEncoder, MAX_INT } from './entropy';
-import { storeCoefficients, type HeaderJson } from './header';
+import { LIMITS, storeCoefficients, type HeaderJson } from './header';
 import { residualBoundCode, writeHeaderV3, writeModelV3 } from './headerV3';
-import { decideOutcome } from './outcome';
+import { decideOutcome, OUTCOME_REASONS } from './outcome';
 import { anchorFrom, BLOWUP, lift, makeRhs, predictAll, predictRow, Rk4, type PredictorSetup, type StoredBasis, type StoredModel, type Window } from './predictor';
 import { outputExponent, outputSlack, pow10 } from '../csv/outputStep';
 import { projectOnModes } from '../numerics/pod';
-import { quantiseRow, residualSection, writeUnpredictable, type PrintCheck, type Unpredictable } from './residual';
+import { checkRow, quantiseRow, residualSection, writeUnpredictable, type PrintCheck, type Unpredictable } from './residual';
+import { INTERP_CUBIC_1D, INTERP_CUBIC_2D, INTERP_LINEAR_1D, INTERP_LINEAR_2D, interpolateEncode, interpolationBits, isTwoD } from './interpolation';
 import { planGridV3 } from './timeGrid';
 import { windowsToV3, writeWindows } from './windows';
 
@@ -222,6 +223,116 @@ function residualPass(ctx: Context, windows: readonly Window[], states: readonly
   const RESI = enc ? residualSection(bound, enc.finish()) : new Uint8Array(0);
   const UNPR = enc ? writeUnpredictable(u) : new Uint8Array(0);
   return { RESI, UNPR, predCrc, reconCrc, maxError: err.max, sumSq: err.sumSq, printFailed: print?.failed ?? false };
+}
+
+/** 2-D interpolation holds the residual and its reconstruction whole: only up to this many values. */
+const INTERP_2D_MAX_VALUES = 2 ** 23;
+
+/**
+ * `residualPass` with the interpolation predictor `id` (all rows): the residual x − p quantised closed
+ * loop by interpolation.ts, each value checked as the decoder will compute it. Null once the coded
+ * integers alone pass `above` bytes. 1-D: one row at a time (O(m) memory); 2-D: the whole n × m grid.
+ */
+function interpolatedPass(ctx: Context, windows: readonly Window[], states: readonly Float64Array[], id: number, scratch: Scratch, above = Infinity): Pass | null {
+  const { n, m, series, bound } = ctx;
+  const basis = ctx.setup.basis;
+  const { p, q, rec } = scratch;
+  const step = 2 * bound;
+  const enc = new IntRowEncoder(m);
+  const u: Unpredictable = { index: [], values: [] };
+  const err = { max: 0, sumSq: 0 };
+  const print: PrintCheck | null = ctx.outK !== null ? { k: ctx.outK, bound: ctx.outBound, failed: false } : null;
+  let predCrc = 0;
+  let reconCrc = 0;
+  const finishRow = (i: number, k: Float64Array, rhat: Float64Array): void => {
+    predCrc = crc32(f64Bytes(p), predCrc);
+    checkRow(series[i], p, rhat, bound, i, rec, u, err, print);
+    enc.push(k);
+    reconCrc = crc32(f64Bytes(rec), reconCrc);
+  };
+  if (!isTwoD(id)) {
+    const rhat = new Float64Array(m);
+    for (let i = 0; i < n; i++) {
+      predictRow(basis, n, states, windows, i, p);
+      const x = series[i];
+      for (let j = 0; j < m; j++) q[j] = x[j] - p[j];
+      interpolateEncode([q], m, step, id, [q], [rhat]);
+      finishRow(i, q, rhat);
+      if (8 + enc.written > above) return null;
+    }
+  } else {
+    // the residual rows become the integers k in place (each value is read once, before its k is written)
+    const res = Array.from({ length: n }, (_, i) => {
+      predictRow(basis, n, states, windows, i, p);
+      const x = series[i];
+      return Float64Array.from(x, (v, j) => v - p[j]);
+    });
+    const rhat = Array.from({ length: n }, () => new Float64Array(m));
+    interpolateEncode(res, m, step, id, res, rhat);
+    for (let i = 0; i < n; i++) {
+      predictRow(basis, n, states, windows, i, p);
+      finishRow(i, res[i], rhat[i]);
+      if (8 + enc.written > above) return null;
+    }
+  }
+  const RESI = residualSection(bound, enc.finish(), id);
+  const UNPR = writeUnpredictable(u);
+  return { RESI, UNPR, predCrc, reconCrc, maxError: err.max, sumSq: err.sumSq, printFailed: print?.failed ?? false };
+}
+
+/** The interpolation predictors worth trying on n rows of m (2-D only for several rows, and not too many values). */
+function interpolationIds(n: number, m: number): number[] {
+  const ids = [INTERP_LINEAR_1D, INTERP_CUBIC_1D];
+  if (n >= 4 && n * m <= INTERP_2D_MAX_VALUES) ids.push(INTERP_LINEAR_2D, INTERP_CUBIC_2D);
+  return ids;
+}
+
+/** Above this many values, the interpolation predictors are ranked by `interpolationBits` and only the best is coded. */
+const RANK_ABOVE_VALUES = 2 ** 19;
+
+/**
+ * The interpolation predictors to code in full for these windows: all of them on small data; on large
+ * data the one with the fewest estimated bits (none when even that is estimated above `above` bytes).
+ */
+function interpolationCandidates(ctx: Context, windows: readonly Window[], states: readonly Float64Array[], scratch: Scratch, above: number): number[] {
+  const { n, m, series } = ctx;
+  const ids = interpolationIds(n, m);
+  if (n * m <= RANK_ABOVE_VALUES) return ids;
+  const p = scratch.p;
+  const rows = sampledRows(n);
+  if (rows) {
+    // first on sampled rows, along time only (rows independent): nothing more when even that is far above
+    const sample = Array.from(rows, (i) => {
+      predictRow(ctx.setup.basis, n, states, windows, i, p);
+      return Float64Array.from(series[i], (v, j) => v - p[j]);
+    });
+    const bits = interpolationBits(sample, m, 2 * ctx.bound, INTERP_CUBIC_1D, sample.map(() => new Float64Array(m)));
+    if ((bits / 8) * (n / rows.length) > 4 * above) return [];
+  }
+  const res = series.map((x, i) => {
+    predictRow(ctx.setup.basis, n, states, windows, i, p);
+    return Float64Array.from(x, (v, j) => v - p[j]);
+  });
+  const rhat = res.map(() => new Float64Array(m));
+  const bits = ids.map((id) => interpolationBits(res, m, 2 * ctx.bound, id, rhat));
+  const k = bits.indexOf(Math.min(...bits));
+  // the estimate ignores the coder's contexts: only a clear loss is skipped
+  return bits[k] / 8 > 2 * above ? [] : [ids[k]];
+}
+
+/**
+ * The smallest of `pass` (the quantised residual) and the interpolation predictors' passes for these
+ * windows (bytes of RESI + UNPR).
+ */
+function bestResidual(ctx: Context, windows: readonly Window[], states: readonly Float64Array[], scratch: Scratch, pass: Pass): Pass {
+  // a residual of almost only zeros (the model predicts nearly everything) leaves nothing to gain
+  if (!(ctx.bound > 0) || (pass.RESI.length + pass.UNPR.length) * 8 < 0.05 * ctx.n * ctx.m) return pass;
+  let best = pass;
+  for (const id of interpolationCandidates(ctx, windows, states, scratch, pass.RESI.length + pass.UNPR.length)) {
+    const alt = interpolatedPass(ctx, windows, states, id, scratch, best.RESI.length + best.UNPR.length);
+    if (alt && alt.RESI.length + alt.UNPR.length < best.RESI.length + best.UNPR.length) best = alt;
+  }
+  return best;
 }
 
 function roundCorrection(ctx: Context, s: number, base: Float64Array, step: number): Float64Array {
@@ -518,6 +629,8 @@ export interface EncodePlan {
   basisBytes: Uint8Array | null;
   /** RK4 sub-steps: chosen on the first segment coded, then the same for all. */
   substeps: number | null;
+  /** The no-model route: no model, no basis, the data coded directly by the residual predictors. */
+  direct?: boolean;
 }
 
 export interface PlanInput {
@@ -586,13 +699,48 @@ export interface CodedSegment {
   modelWindows: number;
   /** False when an exception could not be printed at the plan's output step (the file must then drop it). */
   printStep: boolean;
+  /** Bytes of WIND + RESI + UNPR; Infinity for a no-model segment given up on (its sections are empty). */
+  size: number;
+}
+
+/**
+ * The no-model route's segment: one window without the model, the data themselves coded by the smallest
+ * of the residual predictors. Gives up (size Infinity) once it cannot come in under `above` bytes.
+ */
+function encodeDirect(ctx: Context, mode: CompressionMode, above: number): CodedSegment {
+  const { m } = ctx;
+  const windows: Window[] = [{ start: 0, end: m, model: false }];
+  const WIND = writeWindows(windows, 0, [], ctx.r);
+  const scratch: Scratch = { p: new Float64Array(m), q: new Float64Array(m), rec: new Float64Array(m) };
+  const states: Float64Array[] = [];
+  let pass: Pass | null = residualPass(ctx, windows, states, null, mode, scratch, { fixed: WIND.length, scale: 1, above });
+  const room = () => Math.min(pass ? pass.RESI.length + pass.UNPR.length : Infinity, above - WIND.length);
+  for (const id of ctx.bound > 0 ? interpolationCandidates(ctx, windows, states, scratch, room()) : []) {
+    const alt = interpolatedPass(ctx, windows, states, id, scratch, room());
+    if (alt && (!pass || alt.RESI.length + alt.UNPR.length < pass.RESI.length + pass.UNPR.length)) pass = alt;
+  }
+  if (!pass) return { m, WIND, RESI: new Uint8Array(0), UNPR: new Uint8Array(0), predCrc: 0, reconCrc: 0, maxError: Infinity, sumSq: Infinity, windows: 1, modelWindows: 0, printStep: true, size: Infinity };
+  return {
+    m,
+    WIND,
+    RESI: pass.RESI,
+    UNPR: pass.UNPR,
+    predCrc: pass.predCrc,
+    reconCrc: pass.reconCrc,
+    maxError: pass.maxError,
+    sumSq: pass.sumSq,
+    windows: 1,
+    modelWindows: 0,
+    printStep: ctx.outK === null || !pass.printFailed,
+    size: WIND.length + pass.RESI.length + pass.UNPR.length,
+  };
 }
 
 /**
  * Code the samples of `series` (n rows of equal length) at `time`: candidate window schedules are compared
  * and the smallest wins. Sets plan.substeps on the first call. Memory: O(r·len) plus a few rows.
  */
-export function encodeSegment(plan: EncodePlan, series: readonly Float64Array[], time: Float64Array, progress: ProgressSink = noProgress): CodedSegment {
+export function encodeSegment(plan: EncodePlan, series: readonly Float64Array[], time: Float64Array, progress: ProgressSink = noProgress, above = Infinity): CodedSegment {
   const { mode, n, bound, outK, basis, model } = plan;
   const m = time.length;
   const r = model.r;
@@ -610,6 +758,7 @@ export function encodeSegment(plan: EncodePlan, series: readonly Float64Array[],
     errorBounds: basis && mode !== 'model-only' ? errorBounds(series, basis, trueStates, r, m, Math.max(-plan.min, plan.max)) : null,
   };
   const partialSetup = { model, basis, n, time, anchorStep: 0 };
+  if (plan.direct) return encodeDirect({ ...base, setup: { ...partialSetup, substeps: 1 } }, mode, above);
   plan.substeps ??= chooseSubsteps(base, partialSetup, prec > 0 ? prec / 64 : 1e-12 * Math.max(plan.range, 1e-300));
   const substeps = plan.substeps;
   progress({ phase: 'code', fraction: 0.05 });
@@ -679,7 +828,8 @@ export function encodeSegment(plan: EncodePlan, series: readonly Float64Array[],
       }
     }
   }
-  const pass = chosen.pass ?? residualPass(chosen.ctx, chosen.windows, chosen.states, null, mode, scratch);
+  let pass = chosen.pass ?? residualPass(chosen.ctx, chosen.windows, chosen.states, null, mode, scratch);
+  if (mode === 'error-bounded') pass = bestResidual(chosen.ctx, chosen.windows, chosen.states, scratch, pass);
   progress({ phase: 'code', fraction: 0.9 });
   return {
     m,
@@ -693,6 +843,7 @@ export function encodeSegment(plan: EncodePlan, series: readonly Float64Array[],
     windows: chosen.windows.length,
     modelWindows: chosen.corrections.length,
     printStep: outK === null || !pass.printFailed,
+    size: chosen.WIND.length + pass.RESI.length + pass.UNPR.length,
   };
 }
 
@@ -877,7 +1028,9 @@ export function encodeWsindy(input: EncodeInput, progress: ProgressSink = noProg
     settings: input.settings,
     forceModel: input.forceModel,
   };
-  const result = assembleWsindy(plan, info, segments, segmentLength);
+  let result = assembleWsindy(plan, info, segments, segmentLength);
+  const direct = mode === 'error-bounded' ? directRoute(planInput, info, dataset.names, series, dataset.time, segmentLength, result.bytes.length) : null;
+  if (direct && direct.bytes.length < result.bytes.length) result = direct;
   progress({ phase: 'code', fraction: 1 });
   return result;
 }
@@ -887,4 +1040,42 @@ function withDegreeFlag(d: FitDiagnostics): FitDiagnostics & { autoDegree?: true
   const { degree, ...rest } = d;
   // First in the object: brotli codes the small headers of 2-3 variable files 5-18 bytes smaller so.
   return degree?.automatic ? { autoDegree: true, ...rest } : rest;
+}
+
+/**
+ * The identified system as the no-model route stores it: a model in the variables themselves is kept
+ * as it is (no window uses it, so the writer leaves its coefficients out, and the fit's summary stays);
+ * a POD model cannot be (its states are not the variables): no terms, no basis, the variables as states.
+ */
+function withoutModel(system: IdentifiedSystem, names: readonly string[]): { system: IdentifiedSystem; outcome?: ModelOutcome } {
+  if (!system.pod && system.model.stateNames.length === names.length) return { system };
+  const model = { stateNames: names.slice(), library: system.model.library, terms: [], termNames: [], coefficients: new Float64Array(0) };
+  const reduced = system.model.stateNames.length;
+  return {
+    system: { model, pod: null, diagnostics: { ...system.diagnostics, r2: [], activeTerms: 0 } },
+    outcome: { kind: 'none', reason: `${OUTCOME_REASONS.noWindow}: the data coded directly are smaller than the ${reduced}-mode POD model's file`, activeTerms: 0 },
+  };
+}
+
+/**
+ * The no-model route: the same file with neither model nor basis, every value coded by the residual
+ * predictors (route chosen by total size). Null when it cannot be smaller than `above` bytes (given up
+ * segment by segment), or cannot be written (more variables than a model may have states).
+ */
+function directRoute(planInput: PlanInput, info: FileInfo, names: readonly string[], series: readonly Float64Array[], time: Float64Array, segmentLength: number, above: number): EncodeResult | null {
+  const m = time.length;
+  if (series.length > LIMITS.rank) return null;
+  const { system, outcome } = withoutModel(info.system, names);
+  const plan = { ...planEncoding({ ...planInput, system, amax: null }), direct: true };
+  const segments: CodedSegment[] = [];
+  let used = 0;
+  for (let j0 = 0; j0 < m; j0 += segmentLength) {
+    const j1 = Math.min(m, j0 + segmentLength);
+    const part = segmentLength === m ? series : series.map((s) => s.subarray(j0, j1));
+    const seg = encodeSegment(plan, part, time.subarray(j0, j1), noProgress, above - used);
+    if (!(seg.size < above - used) || !seg.printStep) return null;
+    used += seg.size;
+    segments.push(seg);
+  }
+  return assembleWsindy(plan, { ...info, system, ...(outcome ? { outcome } : {}) }, segments, segmentLength);
 }

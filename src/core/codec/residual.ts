@@ -107,22 +107,75 @@ export function quantiseRow(x: Float64Array, p: Float64Array, bound: number, i: 
   err.sumSq = sumSq;
 }
 
-/** Section RESI from the coded integer rows. */
-export function residualSection(bound: number, coded: Uint8Array): Uint8Array {
+/**
+ * Check row `i` of a reconstruction x̂ = p + r̂ (interpolation predictor: r̂ already on the bound's bins)
+ * against the data, as `quantiseRow` does: the reconstruction into `recon`, exceptions appended to `u`.
+ */
+export function checkRow(x: Float64Array, p: Float64Array, rhat: Float64Array, bound: number, i: number, recon: Float64Array, u: Unpredictable, err: { max: number; sumSq: number }, print: PrintCheck | null = null): void {
+  const m = x.length;
+  let max = err.max;
+  let sumSq = err.sumSq;
+  for (let j = 0; j < m; j++) {
+    const xj = x[j];
+    const xh = p[j] + rhat[j];
+    const d = Math.abs(xj - xh);
+    const dp = print ? Math.abs(xj - printedValue(xh, print.k)) : d;
+    if (d <= bound && (!print || dp <= print.bound)) {
+      recon[j] = xh;
+      if (!(dp <= max)) max = dp;
+      sumSq += dp * dp;
+    } else {
+      recon[j] = xj;
+      u.index.push(i * m + j);
+      u.values.push(xj);
+      if (print) {
+        const de = Math.abs(xj - printedValue(xj, print.k));
+        if (!(de <= print.bound)) print.failed = true;
+        if (!(de <= max)) max = de;
+        sumSq += de * de;
+      }
+    }
+  }
+  err.max = max;
+  err.sumSq = sumSq;
+}
+
+/**
+ * Section RESI from the coded integer rows. `predictor` 0: the integers are the quantised residual q
+ * (the integer stream's first byte is always 0, so nothing is written for it: the bytes of v1/v2);
+ * 1–4: the interpolation predictor's id (interpolation.ts), one byte, then its integers k.
+ */
+export function residualSection(bound: number, coded: Uint8Array, predictor = 0): Uint8Array {
   const w = new ByteWriter();
   w.f64(bound);
+  if (predictor !== 0) w.u8(predictor);
   w.bytes(coded);
   return w.finish();
 }
 
-/** The bound and a row-by-row decoder of the quantised residual (n rows of m). */
-export function readResidual(r: ByteReader, n: number, m: number): { bound: number; rows: IntRowDecoder } {
+/** The predictor id RESI's payload carries (0: the quantised residual itself, as in v1/v2). */
+export function residualPredictor(payload: Uint8Array): number {
+  return payload.length > 8 ? payload[8] : 0;
+}
+
+/**
+ * The bound, the predictor id and a row-by-row decoder of the integers (n rows of m). `interpolation`
+ * false (v1/v2 files): any predictor id is corrupt.
+ */
+export function readResidual(r: ByteReader, n: number, m: number, interpolation = false): { bound: number; predictor: number; rows: IntRowDecoder } {
   const bound = r.finite('bound');
   if (bound < 0) r.fail('negative bound');
+  const predictor = r.remaining > 0 ? r.bytes[r.pos] : 0;
+  if (predictor !== 0) {
+    if (!interpolation) r.fail('residual predictor in a file of a version without predictors');
+    if (predictor > 4) r.fail(`unknown residual predictor ${predictor}`);
+    if (!(bound > 0)) r.fail('residual predictor with a zero bound');
+    r.u8();
+  }
   const body = r.take(r.remaining);
   // A zero costs at least ~0.0015 bit: a stream this long cannot describe more values than this.
   if (n * m > (body.length + 64) * 8 * 1024) r.fail(`${body.length} bytes cannot hold ${n * m} values`);
-  return { bound, rows: new IntRowDecoder(body, n, m, 'residual') };
+  return { bound, predictor, rows: new IntRowDecoder(body, n, m, 'residual') };
 }
 
 export function writeUnpredictable(u: Unpredictable): Uint8Array {

@@ -1,0 +1,172 @@
+// Fields and sensor-like signals (bench/fieldData.ts) at 1e-3 and 1e-4 of the range: our file against
+// SZ3 and zfp at the same absolute pointwise bound, when their binaries are found (`SZ3` / `ZFP`
+// environment variables, else `sz3` / `zfp` on PATH; the columns are left out otherwise).
+// ratio = float64 bytes / file bytes. Run: node --import tsx bench/fields.ts [--only name]
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { decodeWsindy } from '../src/core/codec/decode';
+import { encodeWsindy } from '../src/core/codec/encode';
+import type { Dataset } from '../src/core/dataset';
+import { identify } from '../src/core/sindy/identify';
+import { fieldCases, type FieldCase } from './fieldData';
+
+/** An executable from the environment variable, else from PATH, else null. */
+function findBinary(env: string, name: string): string | null {
+  const fromEnv = process.env[env];
+  if (fromEnv) return fromEnv;
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    const p = join(dir, name);
+    try {
+      if (statSync(p).isFile()) return p;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+function float64Bytes(series: readonly Float64Array[]): Uint8Array {
+  const out = new Uint8Array(series.length * series[0].length * 8);
+  series.forEach((s, i) => out.set(new Uint8Array(s.buffer, s.byteOffset, s.byteLength), i * s.byteLength));
+  return out;
+}
+
+/** Size of the other coder's file at absolute bound `bound` (data[n][m], m fastest), and its max error (null: failed). */
+function external(kind: 'sz3' | 'zfp', bin: string, raw: Uint8Array, n: number, m: number, bound: number): { bytes: number; maxErr: number } | null {
+  const dir = mkdtempSync(join(tmpdir(), `wsindy-${kind}-`));
+  try {
+    const inp = join(dir, 'in.f64');
+    const z = join(dir, 'out.z');
+    const out = join(dir, 'out.f64');
+    writeFileSync(inp, raw);
+    const dims = n === 1 ? ['-1', String(m)] : ['-2', String(m), String(n)];
+    if (kind === 'sz3') execFileSync(bin, ['-d', '-i', inp, '-z', z, '-o', out, ...dims, '-M', 'ABS', String(bound)], { stdio: 'ignore' });
+    else execFileSync(bin, ['-d', ...dims, '-a', String(bound), '-i', inp, '-z', z, '-o', out], { stdio: 'ignore' });
+    const a = new Float64Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+    const b = new Float64Array(readFileSync(out).buffer.slice(0));
+    let maxErr = 0;
+    for (let k = 0; k < a.length; k++) maxErr = Math.max(maxErr, Math.abs(a[k] - b[k]));
+    return { bytes: statSync(z).size, maxErr };
+  } catch {
+    return null;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export interface FieldRow {
+  name: string;
+  n: number;
+  m: number;
+  tolerance: number;
+  bytes: number;
+  ratio: number;
+  maxErrOverBound: number;
+  route: string;
+  compressMBs: number;
+  decompressMBs: number;
+  sz3Ratio: number | null;
+  zfpRatio: number | null;
+}
+
+export function runFieldCase(c: FieldCase, tolerances: readonly number[], sz3: string | null, zfp: string | null): FieldRow[] {
+  const n = c.series.length;
+  const m = c.time.length;
+  const names = c.series.map((_, i) => `x${i}`);
+  const raw = float64Bytes(c.series);
+  const mb = raw.length / 1e6;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const s of c.series) {
+    for (const v of s) {
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+    }
+  }
+  const dataset: Dataset = { names, series: c.series, time: c.time, source: { layout: 'rows', delimiter: ',', header: null, timeColumn: null, lineEnding: '\n' } };
+  const rows: FieldRow[] = [];
+  const tId = performance.now();
+  const { system } = identify(c.series, c.time, names, { degree: 3, trig: false, threshold: 'auto', rank: 'auto', energy: 0.999999 });
+  const identifyMs = performance.now() - tId;
+  for (const tolerance of tolerances) {
+    const t0 = performance.now() - identifyMs;
+    const res = encodeWsindy({ dataset, system, mode: 'error-bounded', tolerance, source: { fileName: `${c.name}.csv`, bytes: 0, crc32: 0 }, settings: {} });
+    const t1 = performance.now();
+    const dec = decodeWsindy(res.bytes);
+    const t2 = performance.now();
+    const bound = res.bound ?? 0;
+    let maxErr = 0;
+    c.series.forEach((s, i) => {
+      const d = dec.dataset.series[i];
+      for (let j = 0; j < m; j++) maxErr = Math.max(maxErr, Math.abs(s[j] - d[j]));
+    });
+    const abs = tolerance * (max - min);
+    const s = sz3 ? external('sz3', sz3, raw, n, m, abs) : null;
+    const z = zfp ? external('zfp', zfp, raw, n, m, abs) : null;
+    const h = dec.header;
+    rows.push({
+      name: c.name,
+      n,
+      m,
+      tolerance,
+      bytes: res.bytes.length,
+      ratio: raw.length / res.bytes.length,
+      maxErrOverBound: bound > 0 ? maxErr / bound : maxErr,
+      route: `${h.pod ? `POD ${h.pod.rank}` : h.termNames.length === 0 ? 'no model' : 'model'}, ${h.modelWindows}/${h.windows} w, v${h.formatVersion}`,
+      compressMBs: mb / ((t1 - t0) / 1000),
+      decompressMBs: mb / ((t2 - t1) / 1000),
+      sz3Ratio: s ? raw.length / s.bytes : null,
+      zfpRatio: z ? raw.length / z.bytes : null,
+    });
+  }
+  return rows;
+}
+
+function fmt(x: number): string {
+  return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
+}
+
+export function formatFieldRow(r: FieldRow, withSz3: boolean, withZfp: boolean): string {
+  const cols = [
+    r.name.padEnd(30),
+    r.tolerance.toExponential(0),
+    String(r.bytes).padStart(8),
+    fmt(r.ratio).padStart(7),
+    r.maxErrOverBound.toFixed(3).padStart(6),
+    r.compressMBs.toFixed(2).padStart(6),
+    r.decompressMBs.toFixed(1).padStart(6),
+  ];
+  if (withSz3) cols.push((r.sz3Ratio === null ? 'n/a' : fmt(r.sz3Ratio)).padStart(7), (r.sz3Ratio === null ? 'n/a' : `${(r.ratio / r.sz3Ratio).toFixed(2)}×`).padStart(7));
+  if (withZfp) cols.push((r.zfpRatio === null ? 'n/a' : fmt(r.zfpRatio)).padStart(7), (r.zfpRatio === null ? 'n/a' : `${(r.ratio / r.zfpRatio).toFixed(2)}×`).padStart(8));
+  cols.push(`  ${r.route}`);
+  return cols.join(' ');
+}
+
+function main(): void {
+  const k = process.argv.indexOf('--only');
+  const only = k > 0 ? process.argv[k + 1] : undefined;
+  const sz3 = findBinary('SZ3', 'sz3');
+  const zfp = findBinary('ZFP', 'zfp');
+  const head = ['data'.padEnd(30), 'tol  ', '   bytes', '  ratio', 'err/b ', ' MB/s↓', ' MB/s↑'];
+  if (sz3) head.push('    SZ3', 'ours/SZ3');
+  if (zfp) head.push('    zfp', 'ours/zfp');
+  head.push('  route');
+  console.log(head.join(' '));
+  const all: FieldRow[] = [];
+  for (const c of fieldCases()) {
+    if (only && !c.name.toLowerCase().includes(only.toLowerCase())) continue;
+    for (const r of runFieldCase(c, [1e-3, 1e-4], sz3, zfp)) {
+      all.push(r);
+      console.log(formatFieldRow(r, sz3 !== null, zfp !== null));
+    }
+  }
+  const worst = Math.max(...all.map((r) => r.maxErrOverBound));
+  console.log(`\nmax error / bound over all cases: ${worst.toFixed(4)} (${worst <= 1 ? 'bound holds everywhere' : 'BOUND VIOLATED'})`);
+  const vs = all.filter((r) => r.sz3Ratio !== null).map((r) => r.ratio / (r.sz3Ratio ?? 1));
+  if (vs.length > 0) console.log(`ours/SZ3: min ${Math.min(...vs).toFixed(2)}×, geometric mean ${Math.exp(vs.reduce((s, v) => s + Math.log(v), 0) / vs.length).toFixed(2)}×`);
+  console.log('MB/s↓ = float64 MB compressed per second (identify + code), MB/s↑ = decoded per second (in memory)');
+}
+
+if (process.argv[1] && readFileSync(process.argv[1], 'utf8') === readFileSync(new URL(import.meta.url), 'utf8')) main();

@@ -1,0 +1,142 @@
+// Multilevel interpolation predictor for the residual (what the model does not capture), in the spirit
+// of SZ3's: the grid is visited coarse to fine; a point at an odd multiple of the stride s = 2^l is
+// predicted by a linear or cubic spline through the already reconstructed points at multiples of 2s
+// (along time, and for a "2-D" predictor also along the variable axis: fields written one grid point
+// per row), and the prediction error is quantised on the bound's bins. Closed loop: every prediction
+// uses reconstructed values only, exactly as the decoder will have them.
+//
+// Bound. With step = 2b and P the prediction of a point, k = round((r − P)/step) and r̂ = P + k·step, so
+// in exact arithmetic |r − r̂| = |(r − P) − step·round((r − P)/step)| ≤ step/2 = b. The value written is
+// x̂ = p + r̂ (p the model's prediction, r = x − p). Floating-point rounding (and |k| clipped at MAX_INT)
+// can move x̂ past the bound; the encoder therefore checks every |x − x̂| in float64 with the very
+// operations the decoder performs and stores every violator exactly (UNPR). Exceptions do not feed back:
+// the decoder's r̂ is a function of the integers k alone, so both sides predict from identical values.
+import { MAX_INT } from './entropy';
+
+/** Predictor ids, stored as the byte after RESI's bound (the legacy integer stream always starts with 0). */
+export const INTERP_LINEAR_1D = 1;
+export const INTERP_CUBIC_1D = 2;
+export const INTERP_LINEAR_2D = 3;
+export const INTERP_CUBIC_2D = 4;
+export const INTERP_IDS = [INTERP_LINEAR_1D, INTERP_CUBIC_1D, INTERP_LINEAR_2D, INTERP_CUBIC_2D] as const;
+
+export function isCubic(id: number): boolean {
+  return id === INTERP_CUBIC_1D || id === INTERP_CUBIC_2D;
+}
+export function isTwoD(id: number): boolean {
+  return id === INTERP_LINEAR_2D || id === INTERP_CUBIC_2D;
+}
+
+const LIMIT: number = MAX_INT;
+
+/**
+ * Prediction of the point at offset 0 along a line from the reconstructed values at −3s, −s, +s, +3s
+ * (`a`, `b`, `c`, `d`; availability given by the flags). Fixed operation order: part of the format.
+ */
+function predict(cubic: boolean, hasA: boolean, a: number, b: number, hasC: boolean, c: number, hasD: boolean, d: number): number {
+  if (hasC) {
+    if (!cubic) return (b + c) * 0.5;
+    if (hasA && hasD) return (9 * (b + c) - (a + d)) * 0.0625;
+    if (hasD) return (3 * b + 6 * c - d) * 0.125; // quadratic through −s, +s, +3s
+    if (hasA) return (3 * c + 6 * b - a) * 0.125; // quadratic through −3s, −s, +s
+    return (b + c) * 0.5;
+  }
+  // right end: extrapolate from the left
+  if (hasA) return 1.5 * b - 0.5 * a;
+  return b;
+}
+
+/** Largest power of two below `len` (1 when len ≤ 2): the coarsest stride. */
+function topStride(len: number): number {
+  let s = 1;
+  while (s * 2 < len) s *= 2;
+  return s;
+}
+
+/**
+ * One line of `len` points (t = 0 … len − 1) read and written through `get`/`code`, stride s: visit
+ * t = s, 3s, 5s, … `code(t, pred)` must leave the reconstructed value where `get(t)` reads it.
+ */
+function line(get: (t: number) => number, len: number, s: number, cubic: boolean, code: (t: number, pred: number) => void): void {
+  for (let t = s; t < len; t += 2 * s) {
+    const hasA = t >= 3 * s;
+    const hasC = t + s < len;
+    const hasD = t + 3 * s < len;
+    code(t, predict(cubic, hasA, hasA ? get(t - 3 * s) : 0, get(t - s), hasC, hasC ? get(t + s) : 0, hasD, hasD ? get(t + 3 * s) : 0));
+  }
+}
+
+/**
+ * Visit every point of the n × m grid `v` (n rows of m) once, coarse to fine: (i, 0) first in 1-D and
+ * (0, 0) in 2-D, predicted as 0; then for each stride s from the top down: along time (every row in 1-D,
+ * rows at multiples of 2s in 2-D), then along the variables (2-D only: rows at odd multiples of s,
+ * columns at multiples of s). Every prediction reads only points visited before it (those at multiples
+ * of 2s along the line). `code(i, j, pred)` must leave the reconstructed value at v[i][j].
+ */
+export function traverse(v: readonly Float64Array[], m: number, id: number, code: (i: number, j: number, pred: number) => void): void {
+  const n = v.length;
+  const cubic = isCubic(id);
+  const alongTime = (i: number, s: number) => {
+    const row = v[i];
+    line((t) => row[t], m, s, cubic, (t, pred) => code(i, t, pred));
+  };
+  if (isTwoD(id)) {
+    code(0, 0, 0);
+    for (let s = topStride(Math.max(n, m)); s >= 1; s >>= 1) {
+      for (let i = 0; i < n; i += 2 * s) alongTime(i, s);
+      for (let j = 0; j < m; j += s) line((t) => v[t][j], n, s, cubic, (t, pred) => code(t, j, pred));
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      code(i, 0, 0);
+      for (let s = topStride(m); s >= 1; s >>= 1) alongTime(i, s);
+    }
+  }
+}
+
+/**
+ * Encoder: quantise the residual rows `res` (r = x − p, n rows of m) with predictor `id` at `step` = 2b.
+ * Writes the integers to `k` and the reconstructed residual r̂ to `rhat` (n rows of m each).
+ */
+export function interpolateEncode(res: readonly Float64Array[], m: number, step: number, id: number, k: readonly Float64Array[], rhat: readonly Float64Array[]): void {
+  if (!(step > 0)) throw new RangeError('interpolation needs a positive step');
+  traverse(rhat, m, id, (i, j, pred) => {
+    let q = Math.round((res[i][j] - pred) / step);
+    if (!(Math.abs(q) <= LIMIT) || q === 0) q = 0; // no −0 in the stream
+    k[i][j] = q;
+    rhat[i][j] = pred + q * step;
+  });
+}
+
+/** Decoder: `v` holds the integers k (n rows of m) and is turned into r̂ in place. */
+export function interpolateDecode(v: readonly Float64Array[], m: number, step: number, id: number): void {
+  traverse(v, m, id, (i, j, pred) => {
+    v[i][j] = pred + v[i][j] * step;
+  });
+}
+
+/**
+ * Estimated bits of the integers predictor `id` gives for the residual rows `res` (zeroth-order entropy
+ * of k, values beyond ±32 by magnitude class plus their raw bits): ranks the predictors without entropy
+ * coding. `rhat` is scratch (n rows of m).
+ */
+export function interpolationBits(res: readonly Float64Array[], m: number, step: number, id: number, rhat: readonly Float64Array[]): number {
+  const counts = new Float64Array(65 + 2 * 64);
+  let extra = 0;
+  let total = 0;
+  traverse(rhat, m, id, (i, j, pred) => {
+    let q = Math.round((res[i][j] - pred) / step);
+    if (!(Math.abs(q) <= LIMIT) || q === 0) q = 0;
+    rhat[i][j] = pred + q * step;
+    total++;
+    if (q >= -32 && q <= 32) counts[q + 32]++;
+    else {
+      const e = Math.floor(Math.log2(Math.abs(q)));
+      counts[65 + 2 * e + (q < 0 ? 1 : 0)]++;
+      extra += e;
+    }
+  });
+  let bits = extra;
+  for (const c of counts) if (c > 0) bits -= c * Math.log2(c / total);
+  return bits;
+}
