@@ -15,6 +15,7 @@ import { writeFileAtomic } from '../platform/atomicWrite';
 import { equationsText } from '../sindy/equations';
 import { outcomeText } from '../codec/outcome';
 import { chooseTestFunctions } from '../sindy/testFunctions';
+import { MAX_QUADRATURE_REACH } from '../sindy/quadrature';
 import { defaultBlockLength } from '../stream/stagedCsv';
 import type { Engine, TaskDone } from './engine';
 import type { EncodePartial, EncodeTask, FitPartial, FitTask, PrefixPartial, PrefixTask, ReadSpec, ScanTask, ShardScan } from './kernels';
@@ -136,7 +137,7 @@ export async function compressShards(
     prefixParts.forEach((p, k) => p.states.forEach((a, e) => prefix[e].set(a, prefixTasks[k].shard.offset)));
     const tf = chooseTestFunctions(prefix, time.subarray(0, P), options.testFunctions ?? {}, fl.lib.terms.length, time);
     const fitTasks = refs.map(
-      (shard, k): FitTask => ({
+      (shard): FitTask => ({
         shard,
         read,
         rule,
@@ -144,7 +145,8 @@ export async function compressShards(
         n,
         terms: fl.lib.terms,
         tf,
-        halo: k + 1 < refs.length ? { time: time[refs[k + 1].offset], x: scans[k + 1].first } : null,
+        timesBefore: time.slice(Math.max(0, shard.offset - MAX_QUADRATURE_REACH), shard.offset),
+        timesAfter: time.slice(shard.offset + shard.m, Math.min(M, shard.offset + shard.m + MAX_QUADRATURE_REACH)),
       }),
     );
     const fits = await batch<FitPartial>('fit', fitTasks);

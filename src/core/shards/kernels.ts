@@ -7,9 +7,9 @@
 // - scan: extremes, first sample, time stamps, shifted sums and Gram matrix (n ≤ 512) of the shard;
 // - prefix (the shards of the first PREFIX_STEPS steps): their states, which the driver picks the test
 //   functions from, as the streaming fit does;
-// - fit: the shard's weak-form sums G, b, with the halo — the next shard's first sample, so the interval
-//   joining the two shards is counted once (the sums are per interval: that one sample is all a test
-//   function straddling the join needs) — and max |a_k|;
+// - fit: the shard's weak-form sums G, b — per sample, so the shards' sums add up to the record's; a
+//   sample's quadrature weight needs the stamps next to it, so the task carries the few stamps before and
+//   after the shard (the halo) — and max |a_k|;
 // - encode: the file's segments whose first step lies in the shard (a segment may run into the next shards).
 // Between them the driver merges (plan.ts): scans → POD and plan; fit partials → the regression; segments →
 // the file.
@@ -68,7 +68,7 @@ export interface ShardScan {
   firstLine: number;
   /** The shard's time stamps (time column), or null (no time column: global step × dt). */
   time: Float64Array | null;
-  /** The first sample of every variable (the previous shard's halo). */
+  /** The first sample of every variable (the shift of the shard's sums). */
   first: Float64Array;
   lo: Float64Array;
   hi: Float64Array;
@@ -276,12 +276,13 @@ export interface FitTask {
   n: number;
   terms: LibraryTerm[];
   tf: TestFunctions;
-  /** The next shard's first sample and time (null for the last shard). */
-  halo: { time: number; x: Float64Array } | null;
+  /** The halo: up to MAX_QUADRATURE_REACH stamps just before and just after the shard (fewer where the record starts or ends). */
+  timesBefore: Float64Array;
+  timesAfter: Float64Array;
 }
 
 export interface FitPartial {
-  /** Rows [kLo, kHi) of G (× J) and b (× r): the test functions whose support meets the shard (and its halo). */
+  /** Rows [kLo, kHi) of G (× J) and b (× r): the test functions the shard's samples contribute to. */
   kLo: number;
   kHi: number;
   J: number;
@@ -296,12 +297,10 @@ export async function fitShard(task: FitTask): Promise<FitPartial> {
   const { shard, pod, terms, tf } = task;
   const r = pod ? pod.rank : task.n;
   const J = terms.length;
-  const acc = new WeakFormAccumulator(tf, J, r, (s, len) => evaluateLibrary(terms, s, len));
+  const acc = new WeakFormAccumulator(tf, J, r, (s, len) => evaluateLibrary(terms, s, len), task.timesBefore);
   const amax = new Float64Array(r);
-  let tFirst = Number.NaN;
-  let tLast = Number.NaN;
   const project = (rows: readonly Float64Array[], len: number): Float64Array[] => (pod ? projectOnModes(rows, pod.mean, pod.modes, r, len) : rows.slice());
-  await visitRange([shard], task.read, task.rule, shard.offset, shard.offset + shard.m, (j, rows, t) => {
+  await visitRange([shard], task.read, task.rule, shard.offset, shard.offset + shard.m, (_j, rows, t) => {
     const len = t.length;
     const states = project(rows, len);
     for (let k = 0; k < r; k++) {
@@ -310,22 +309,10 @@ export async function fitShard(task: FitTask): Promise<FitPartial> {
       for (let i = 0; i < len; i++) if (!(Math.abs(a[i]) <= mx)) mx = Math.abs(a[i]);
       amax[k] = mx;
     }
-    if (j === shard.offset) tFirst = t[0];
-    tLast = t[len - 1];
     acc.add(t, states);
   });
-  if (task.halo) {
-    const h = project(Array.from(task.halo.x, (v) => Float64Array.of(v)), 1);
-    acc.add(Float64Array.of(task.halo.time), h);
-    tLast = task.halo.time;
-  }
-  // the rows the accumulator touched: supports meeting [tFirst, tLast]
-  const c = tf.centres;
-  let kLo = 0;
-  while (kLo < c.length && c[kLo] + tf.radius <= tFirst) kLo++;
-  let kHi = kLo;
-  while (kHi < c.length && c[kHi] - tf.radius < tLast) kHi++;
-  const sys = acc.result();
+  const sys = acc.finish(task.timesAfter);
+  const [kLo, kHi] = acc.rowsTouched();
   return { kLo, kHi, J, r, G: sys.G.slice(kLo * J, kHi * J), b: sys.b.slice(kLo * r, kHi * r), amax };
 }
 

@@ -2,6 +2,7 @@
 // of their support H, exponent p and number (Messenger & Bortz's spectral "corner point" rule).
 
 import type { TestFunctionSpec } from '../model';
+import { quadratureFor, quadratureSpread, type WeakQuadrature } from './quadrature';
 
 /** User overrides; anything left undefined is chosen from the data. */
 export interface TestFunctionOptions {
@@ -24,6 +25,10 @@ export interface TestFunctions {
   spec: TestFunctionSpec;
   /** Corner wavenumber (cycles over the record) the support came from; NaN when overridden. */
   cornerWavenumber: number;
+  /** How the integrals are taken on the record's grid (quadrature.ts): trapezoid when uniform, else cubic. */
+  quadrature: WeakQuadrature;
+  /** Gauss–Legendre points per step for the quintic quadrature (0 with the trapezoid rule). */
+  gaussPoints: number;
 }
 
 /** Corner-rule tolerances from Messenger & Bortz: φ is ≤ τ one step inside its support, and the
@@ -111,6 +116,7 @@ export function makeTestFunctions(time: Float64Array, count: number, radius: num
     scale: 1 / (radius * bumpIntegral(exponent)),
     spec: { count, halfWidth: radius / dt, exponent },
     cornerWavenumber: corner,
+    ...quadratureFor(time, radius, exponent),
   };
 }
 
@@ -355,8 +361,9 @@ export function fillTestFunction(tf: TestFunctions, k: number, time: Float64Arra
 
 /**
  * The test functions whose support touches no gap (gaps[j] = 1: some value at step j is missing and was
- * only bridged): a sample inside the support, or the neighbour just outside it, which the trapezoid rule
- * weighs against the support's end. Returns tf itself when every one is kept.
+ * only bridged): a sample inside the support, or one of the neighbours just outside it that the quadrature
+ * weighs against the support's end (one for the trapezoid rule, up to three for the quintic interpolant).
+ * Returns tf itself when every one is kept.
  */
 export function avoidGaps(tf: TestFunctions, time: Float64Array, gaps: Uint8Array): TestFunctions {
   const m = time.length;
@@ -365,10 +372,11 @@ export function avoidGaps(tf: TestFunctions, time: Float64Array, gaps: Uint8Arra
   for (let j = 0; j < m; j++) pre[j + 1] = pre[j] + gaps[j];
   if (pre[m] === 0) return tf;
   const keep: number[] = [];
+  const reach = quadratureSpread(tf.quadrature);
   for (let k = 0; k < tf.centres.length; k++) {
     const [i0, i1] = supportRange(tf, k, time);
-    const a = Math.max(0, i0 - 1);
-    const b = Math.min(m - 1, i1 + 1);
+    const a = Math.max(0, i0 - reach);
+    const b = Math.min(m - 1, i1 + reach);
     if (pre[b + 1] - pre[a] === 0) keep.push(tf.centres[k]);
   }
   if (keep.length === tf.centres.length) return tf;

@@ -1,13 +1,14 @@
 // The weak form of ȧ = Θ(a)Ξ: multiply by each test function φ_k and integrate by parts (φ_k vanishes
 // at both ends of its support), giving G Ξ ≈ b with
 //   G[k, j] = ∫ φ_k Θ_j(a) dt,   b[k, i] = −∫ φ_k′ a_i dt.
-// Quadrature is the trapezoid rule on the actual time stamps, so non-uniform grids are handled; on a
-// uniform grid it is spectrally accurate here because φ_k is smooth and vanishes with its derivatives
-// at the support ends. Each row only visits its own support: O(K · support · J).
-// The sums are written per time interval, so G and b are additive over time chunks
-// (WeakFormAccumulator), for a streaming fit of very long series.
+// The integrals are sums of sample weights (quadrature.ts): the trapezoid rule on uniform grids
+// (spectrally accurate here), φ_k integrated exactly against the local cubic interpolant of the data on
+// non-uniform ones. Each row only visits its own support: O(K · support · J).
+// The sums are per sample, so G and b are additive over time chunks (WeakFormAccumulator), for a
+// streaming fit of very long series; a sample's weight only needs the stamps next to it.
 
-import { fillTestFunction, supportRange, type TestFunctions } from './testFunctions';
+import { GridWeights, quadratureReach } from './quadrature';
+import type { TestFunctions } from './testFunctions';
 
 /** G (K × J) and b (K × r), row-major. */
 export interface WeakSystem {
@@ -26,131 +27,190 @@ export function buildWeakSystem(tf: TestFunctions, time: Float64Array, states: F
   const K = tf.centres.length;
   const sys: WeakSystem = { K, J: columns.length, r: states.length, G: new Float64Array(K * columns.length), b: new Float64Array(K * states.length) };
   const m = time.length;
-  const w = trapezoidWeights(time, 0, m);
-  accumulateChunk(sys, tf, time, w, states, columns, 0, K);
+  accumulateSamples(sys, tf, time, m, true, true, 0, m, 0, states, columns);
   return sys;
 }
 
-/** Trapezoid weights of samples [i0, i1): each sample gets half of each neighbouring interval inside the range. */
-export function trapezoidWeights(time: Float64Array, i0: number, i1: number): Float64Array {
-  const n = i1 - i0;
-  const w = new Float64Array(n);
-  for (let i = 0; i + 1 < n; i++) {
-    const h = 0.5 * (time[i0 + i + 1] - time[i0 + i]);
-    w[i] += h;
-    w[i + 1] += h;
-  }
-  return w;
-}
-
 /**
- * Add the contributions of one set of consecutive samples (with their trapezoid weights) to G and b,
- * for test functions kLo..kHi−1. Within a support, G gets Σ_i w_i φ_k(t_i) Θ_j(t_i), b gets
- * −Σ_i w_i φ_k′(t_i) a(t_i).
+ * Add the contributions of samples [s0, s1) of the stamps T[0..L) to G and b: G[k, j] += Σ_i W_k(i) Θ_j(t_i),
+ * b[k, e] −= Σ_i W′_k(i) a_e(t_i). States and columns are indexed from T's index `base`. Returns the rows
+ * that got a contribution ([kLo, kHi), empty when kHi ≤ kLo).
  */
-function accumulateChunk(
+function accumulateSamples(
   sys: WeakSystem,
   tf: TestFunctions,
-  time: Float64Array,
-  w: Float64Array,
+  T: Float64Array,
+  L: number,
+  atStart: boolean,
+  atEnd: boolean,
+  s0: number,
+  s1: number,
+  base: number,
   states: Float64Array[],
   columns: Float64Array[],
-  kLo: number,
-  kHi: number,
-): void {
+): [number, number] {
   const { J, r, G, b } = sys;
-  let phi = new Float64Array(0);
-  let dphi = new Float64Array(0);
+  if (s1 <= s0) return [0, 0];
+  const R = quadratureReach(tf.quadrature);
+  // Rows whose support comes within R stamps of the samples.
+  const tA = T[Math.max(0, s0 - R)];
+  const tB = T[Math.min(L - 1, s1 - 1 + R)];
+  const c = tf.centres;
+  const H = tf.radius;
+  let kLo = lowerBoundAbove(c, tA - H);
+  let kHi = lowerBoundAbove(c, tB + H);
+  const W = new Float64Array(L);
+  const dW = new Float64Array(L);
+  let touchedLo = kHi;
+  let touchedHi = kLo;
+  const weights = new GridWeights(tf, T, L, atStart, atEnd, s0, s1);
   for (let k = kLo; k < kHi; k++) {
-    const [i0, i1] = supportRange(tf, k, time);
-    const len = i1 - i0 + 1;
-    if (len <= 0) continue;
-    if (phi.length < len) {
-      phi = new Float64Array(len);
-      dphi = new Float64Array(len);
-    }
-    fillTestFunction(tf, k, time, i0, len, phi, dphi);
-    for (let i = 0; i < len; i++) {
-      phi[i] *= w[i0 + i];
-      dphi[i] *= w[i0 + i];
-    }
+    const [lo, hi] = weights.weights(k, W, dW);
+    if (hi < lo) continue;
+    touchedLo = Math.min(touchedLo, k);
+    touchedHi = k + 1;
+    const i0 = lo - base;
+    const len = hi - lo + 1;
     const gRow = k * J;
     for (let j = 0; j < J; j++) {
       const col = columns[j];
       let s = 0;
-      for (let i = 0; i < len; i++) s += phi[i] * col[i0 + i];
+      for (let i = 0; i < len; i++) s += W[lo + i] * col[i0 + i];
       G[gRow + j] += s;
     }
     const bRow = k * r;
     for (let e = 0; e < r; e++) {
       const a = states[e];
       let s = 0;
-      for (let i = 0; i < len; i++) s += dphi[i] * a[i0 + i];
+      for (let i = 0; i < len; i++) s += dW[lo + i] * a[i0 + i];
       b[bRow + e] -= s;
     }
   }
+  kLo = touchedLo;
+  kHi = touchedHi;
+  return [kLo, kHi];
+}
+
+/** First index with c[i] > x (c sorted). */
+function lowerBoundAbove(c: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = c.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (c[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**
- * Builds G and b from consecutive, non-overlapping time chunks. The last sample of each chunk is
- * remembered so the interval joining two chunks is counted once: the sums equal buildWeakSystem's
- * on the concatenated series (up to rounding).
+ * Builds G and b from consecutive, non-overlapping time chunks. A sample's weight needs the stamps up to
+ * REACH samples after it, so the last few samples of a chunk wait for the next chunk (or finish()); the
+ * sums equal buildWeakSystem's on the concatenated series (up to rounding). For a part of a record (a
+ * shard), give the stamps just before it to the constructor and those just after it to finish().
  */
 export class WeakFormAccumulator {
   private readonly sys: WeakSystem;
-  private prevTime = Number.NaN;
-  private prevState: Float64Array | null = null;
+  private readonly reach: number;
+  /** Up to `reach` stamps just before the pending samples (their own weights are done). */
+  private before: Float64Array;
+  /** before[0] (or the first pending sample when before is empty) is the record's first stamp. */
+  private atStart: boolean;
+  private pendingTime = new Float64Array(0);
+  private pendingStates: Float64Array[];
+  private finished = false;
+  private rowLo = Infinity;
+  private rowHi = -Infinity;
 
+  /** `timesBefore`: the stamps preceding the first sample to come (up to MAX_QUADRATURE_REACH; fewer: the record starts there). */
   constructor(
     private readonly tf: TestFunctions,
     J: number,
     r: number,
     private readonly evaluate: LibraryEvaluator,
+    timesBefore: Float64Array = new Float64Array(0),
   ) {
     const K = tf.centres.length;
     this.sys = { K, J, r, G: new Float64Array(K * J), b: new Float64Array(K * r) };
+    this.reach = quadratureReach(tf.quadrature);
+    this.atStart = timesBefore.length < this.reach;
+    this.before = timesBefore.slice(Math.max(0, timesBefore.length - this.reach));
+    this.pendingStates = Array.from({ length: r }, () => new Float64Array(0));
   }
 
   /** Add samples time[0..len) with states (r arrays of length ≥ len); times must continue increasing. */
   add(time: Float64Array, states: Float64Array[]): void {
+    if (this.finished) throw new RangeError('WeakFormAccumulator: add() after result()');
     const { r } = this.sys;
     const len = time.length;
     if (len === 0) return;
     if (states.length !== r) throw new RangeError(`expected ${r} state arrays, got ${states.length}`);
-    const carry = this.prevState !== null ? 1 : 0;
-    const L = len + carry;
-    const t = new Float64Array(L);
-    const s = Array.from({ length: r }, () => new Float64Array(L));
-    if (this.prevState) {
-      t[0] = this.prevTime;
-      for (let e = 0; e < r; e++) s[e][0] = this.prevState[e];
+    const P = this.pendingTime.length;
+    const last = P > 0 ? this.pendingTime[P - 1] : this.before.length > 0 ? this.before[this.before.length - 1] : Number.NaN;
+    if (!Number.isNaN(last) && !(time[0] > last)) throw new RangeError('chunk times must continue strictly increasing');
+    const extLen = P + len;
+    const ext = new Float64Array(extLen);
+    ext.set(this.pendingTime, 0);
+    ext.set(time.subarray(0, len), P);
+    const extStates = Array.from({ length: r }, (_, e) => {
+      const s = new Float64Array(extLen);
+      s.set(this.pendingStates[e], 0);
+      s.set(states[e].subarray(0, len), P);
+      return s;
+    });
+    // Samples with `reach` stamps after them in this chunk are done now; the rest wait.
+    const done = extLen - this.reach;
+    if (done <= 0) {
+      this.pendingTime = ext;
+      this.pendingStates = extStates;
+      return;
     }
-    t.set(time.subarray(0, len), carry);
-    for (let e = 0; e < r; e++) s[e].set(states[e].subarray(0, len), carry);
-    if (carry && !(t[1] > t[0])) throw new RangeError('chunk times must continue strictly increasing');
-    // Weights count each interval of this extended chunk once; the carried sample's left interval
-    // was counted with the previous chunk.
-    const w = trapezoidWeights(t, 0, L);
-    const columns = this.evaluate(s, L);
-    const [kLo, kHi] = this.rowsTouching(t[0], t[L - 1]);
-    accumulateChunk(this.sys, this.tf, t, w, s, columns, kLo, kHi);
-    this.prevTime = t[L - 1];
-    this.prevState = Float64Array.from(s, (x) => x[L - 1]);
+    this.process(ext, extStates, done, new Float64Array(0), false);
+    this.pendingTime = ext.slice(done);
+    this.pendingStates = extStates.map((s) => s.slice(done));
   }
 
-  /** The accumulated system (a live view: later add() calls keep changing it). */
-  result(): WeakSystem {
+  /**
+   * The accumulated system, after the last samples' weights are taken with the stamps that follow them
+   * (`timesAfter`, up to MAX_QUADRATURE_REACH; fewer: the record ends there). No add() after this.
+   */
+  finish(timesAfter: Float64Array = new Float64Array(0)): WeakSystem {
+    if (this.finished) return this.sys;
+    const P = this.pendingTime.length;
+    const after = timesAfter.subarray(0, this.reach);
+    if (P > 0) this.process(this.pendingTime, this.pendingStates, P, after, timesAfter.length < this.reach);
+    this.finished = true;
     return this.sys;
   }
 
-  /** Test functions whose support meets [ta, tb]. */
-  private rowsTouching(ta: number, tb: number): [number, number] {
-    const c = this.tf.centres;
-    const H = this.tf.radius;
-    let lo = 0;
-    while (lo < c.length && c[lo] + H <= ta) lo++;
-    let hi = lo;
-    while (hi < c.length && c[hi] - H < tb) hi++;
-    return [lo, hi];
+  /** finish() for a whole record (or its last part). */
+  result(): WeakSystem {
+    return this.finish();
+  }
+
+  /** Rows [kLo, kHi) that got a contribution so far (kHi ≤ kLo: none). */
+  rowsTouched(): [number, number] {
+    return this.rowLo <= this.rowHi ? [this.rowLo, this.rowHi] : [0, 0];
+  }
+
+  /** Weights of ext's first `done` samples, with the stamps before them and `after` beyond ext. */
+  private process(ext: Float64Array, extStates: Float64Array[], done: number, after: Float64Array, atEnd: boolean): void {
+    const B = this.before.length;
+    const L = B + ext.length + after.length;
+    const T = new Float64Array(L);
+    T.set(this.before, 0);
+    T.set(ext, B);
+    T.set(after, B + ext.length);
+    for (let i = 1; i < L; i++) if (!(T[i] > T[i - 1])) throw new RangeError('chunk times must continue strictly increasing');
+    const columns = this.evaluate(extStates, ext.length);
+    const [kLo, kHi] = accumulateSamples(this.sys, this.tf, T, L, this.atStart, atEnd, B, B + done, B, extStates, columns);
+    if (kHi > kLo) {
+      this.rowLo = Math.min(this.rowLo, kLo);
+      this.rowHi = Math.max(this.rowHi, kHi);
+    }
+    // The stamps just before the next pending samples; T[0] stays the record's start only if none dropped.
+    const keepFrom = Math.max(0, B + done - this.reach);
+    if (keepFrom > 0) this.atStart = false;
+    this.before = T.slice(keepFrom, B + done);
   }
 }
