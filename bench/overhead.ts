@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { compressFile } from '../src/core/api';
 import { listSections, readContainer } from '../src/core/codec/container';
 import { ByteReader } from '../src/core/codec/bytes';
+import { readWsindyHeader } from '../src/core/codec/decode';
 import { DEFAULT_COMPRESS_OPTIONS } from '../src/core/options';
 import { duffing, gaussian, lorenz, lotkaVolterra, mulberry32, rossler, sampleSystem, uniformTime, vanDerPol, type KnownSystem } from '../test/support/systems';
 
@@ -37,28 +38,31 @@ function randomWalk(n: number, m: number): Case {
  * these is the fixed overhead (issue 13's target: ≤ 64 B for 3 variables without POD).
  */
 function dataBytes(bytes: Uint8Array): number | null {
-  if ((bytes[8] | (bytes[9] << 8)) < 3) return null;
+  const version = bytes[8] | (bytes[9] << 8);
+  if (version < 3) return null;
+  const v4 = version >= 4;
   const { sections, segments } = readContainer(bytes);
   if (segments.length > 0) return null;
+  const h = readWsindyHeader(bytes);
   let data = 0;
   const modl = sections.get('MODL');
   if (modl) {
     const r = new ByteReader(modl.payload, 'model');
-    r.pos = 2;
+    r.pos = v4 ? (modl.payload[0] >> 3 === 31 ? 2 : 1) : 2;
     r.varuint();
     data += modl.payload.length - r.pos;
   }
   const wind = sections.get('WIND');
   if (wind) {
     const r = new ByteReader(wind.payload, 'windows');
-    const w = r.varuint();
+    const w = v4 ? h.windows : r.varuint();
     for (let k = 1; k < w; k++) r.varuint();
-    r.take(Math.ceil(w / 8));
+    if (!v4 || (h.modelWindows > 0 && h.modelWindows < w)) r.take(Math.ceil(w / 8));
     if (r.u8() === 255) r.f64();
     data += r.remaining;
   }
   const resi = sections.get('RESI');
-  if (resi) data += resi.payload.length - (resi.payload[0] === 2 ? 9 : 1);
+  if (resi) data += resi.payload.length - (v4 ? 0 : resi.payload[0] === 2 ? 9 : 1);
   for (const tag of ['UNPR', 'TIME', 'BASI', 'SRCX'] as const) data += sections.get(tag)?.payload.length ?? 0;
   return data;
 }

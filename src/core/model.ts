@@ -60,7 +60,8 @@ export interface FitDiagnostics {
   activeTerms: number;
   /** STLSQ threshold used (on the scaled problem). */
   threshold: number;
-  testFunctions: TestFunctionSpec;
+  /** The test functions of the fit (files of format v1–v3 record them; v4 leaves them out: nothing shows them). */
+  testFunctions?: TestFunctionSpec;
   /**
    * The library degree and how it was chosen (absent in files written before the automatic degree).
    * automatic: the held-back weak residual and its noise floor at each candidate degree 1, 2, ….

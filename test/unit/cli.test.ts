@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseCsvBuffer } from '../../src/core/csv/read';
 import { readFileSync } from 'node:fs';
-import { f32AtMost } from '../../src/core/codec/headerV3';
+import { displayAtMost } from '../../src/core/codec/numbers';
 import { listSections } from '../../src/core/codec/container';
 
 const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
@@ -128,7 +128,7 @@ test('model-only mode stores no residual and reports the achieved error', () => 
   const info = JSON.parse(cli('info', mo, '--json').stdout) as { maxError: number; mode: string };
   assert.equal(info.mode, 'model-only');
   // stored as float32 (display only), never above the measured value
-  assert.equal(info.maxError, f32AtMost(s.maxError));
+  assert.equal(info.maxError, displayAtMost(s.maxError));
   const tags = listSections(readFileSync(mo)).sections.map((x) => x.tag);
   assert.ok(!tags.includes('RESI') && !tags.includes('UNPR'), tags.join());
   assert.ok(listSections(readFileSync(eb)).sections.some((x) => x.tag === 'RESI'));

@@ -8,7 +8,7 @@ import { makeRhs } from '../../src/core/codec/predictor';
 import { exponentOfStep, printedValue } from '../../src/core/csv/outputStep';
 import { ByteReader, ByteWriter } from '../../src/core/codec/bytes';
 import { readTimeGrid, writeTimeGrid } from '../../src/core/codec/timeGrid';
-import { f32AtMost } from '../../src/core/codec/headerV3';
+import { displayAtMost } from '../../src/core/codec/numbers';
 import { readContainer } from '../../src/core/codec/container';
 import { FormatError } from '../../src/core/errors';
 import { crc32, crc32Tables } from '../../src/core/codec/crc32';
@@ -196,7 +196,7 @@ test('model-only: smaller than error-bounded on a well-modelled system, error me
   const mo = encodeWsindy(input(dataset(series, time), sys, 1e-5, { mode: 'model-only' }));
   assert.ok(mo.bytes.length <= eb.bytes.length);
   const h = readWsindyHeader(mo.bytes);
-  assert.equal(h.errors.max, f32AtMost(mo.maxError)); // float32, display only
+  assert.equal(h.errors.max, displayAtMost(mo.maxError)); // three digits, never above (display only)
   assert.ok(mo.maxRelativeError < 1e-5, `model-only error ${mo.maxRelativeError}`);
 });
 
@@ -247,7 +247,8 @@ test('readWsindyHeader reads equations without the heavy sections', () => {
   assert.equal(h.n, 2);
   assert.equal(h.m, 300);
   assert.equal(h.mode, 'error-bounded');
-  assert.deepEqual(h.source, { fileName: 'data.csv', bytes: 100, crc32: 7, format: dataset(series, time).source });
+  // v4 keeps the source's CRC only in segmented files
+  assert.deepEqual(h.source, { fileName: 'data.csv', bytes: 100, format: dataset(series, time).source });
   assert.deepEqual(h.settings, { k: 1 });
   assert.equal(h.time.uniform, true);
   assert.throws(() => decodeWsindy(cut), FormatError);

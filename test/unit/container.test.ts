@@ -66,8 +66,8 @@ test('magic and version bytes give the right message', () => {
   rejects(new Uint8Array(0), /^bad magic/);
   rejects(new TextEncoder().encode('t,x\n0,1\n'), /^bad magic/);
   const newer = golden.slice();
-  newer[8] = 4;
-  rejects(newer, /^written by a newer version \(4\) of the format; this reader supports 1–3$/);
+  newer[8] = 5;
+  rejects(newer, /^written by a newer version \(5\) of the format; this reader supports 1–4$/);
   rejects(newer, /newer version/, readWsindyHeader);
   const older = golden.slice();
   older[8] = 0;

@@ -17,9 +17,9 @@ const dir = join(__dirname, '../fixtures/golden');
 const tmp = mkdtempSync(join(tmpdir(), 'wsindy-golden-test-'));
 const files = readdirSync(dir).filter((f) => /\.v\d+\.wsindy$/.test(f));
 
-test('golden files exist for format versions 1, 2 and 3 (and every case has one per version it was written in)', () => {
+test('golden files exist for format versions 1, 2, 3 and 4 (and every case has one per version it was written in)', () => {
   const versions = new Set(files.map((f) => Number(/\.v(\d+)\.wsindy$/.exec(f)?.[1])));
-  for (const v of [1, 2, 3]) assert.ok(versions.has(v), `no golden file of version ${v}`);
+  for (const v of [1, 2, 3, 4]) assert.ok(versions.has(v), `no golden file of version ${v}`);
   for (const f of files) assert.ok(GOLDEN_CASES.some((c) => f.startsWith(`${c.name}.v`)), `${f} belongs to no case`);
 });
 
@@ -47,8 +47,8 @@ for (const f of files) {
   });
 }
 
-test('v3: every single corrupted byte of a file is detected (each byte changed three ways: a FormatError, never a decode)', () => {
-  for (const f of ['lorenz-3x1000.v3.wsindy', 'wave-12x600-pod-segments.v3.wsindy']) {
+test('v3, v4: every single corrupted byte of a file is detected (each byte changed three ways: a FormatError, never a decode)', () => {
+  for (const f of ['lorenz-3x1000.v3.wsindy', 'wave-12x600-pod-segments.v3.wsindy', 'lorenz-3x1000.v4.wsindy', 'wave-12x600-pod-segments.v4.wsindy', 'vanderpol-2x500-model-only.v4.wsindy']) {
     const good = new Uint8Array(readFileSync(join(dir, f)));
     for (let k = 0; k < good.length; k++) {
       for (const flip of [0x01, 0x80, 0xff]) {
@@ -76,4 +76,23 @@ test('v3 layout: no empty sections, 1-2 bytes of framing each, one CRC at the en
     assert.ok(s.framing >= 1 && s.framing <= 2, `${s.tag} framing ${s.framing}`);
   }
   assert.equal(layout.preamble + layout.trailer + layout.sections.reduce((a, s) => a + s.framing + s.payload, 0), bytes.length);
+});
+
+test('v4 layout: the header unframed, one length byte per section but the last, one CRC at the end; the header 40 bytes under v3\'s', () => {
+  const bytes = new Uint8Array(readFileSync(join(dir, 'lorenz-3x1000.v4.wsindy')));
+  const layout = listSections(bytes);
+  assert.equal(layout.version, 4);
+  assert.equal(layout.preamble, 10);
+  assert.equal(layout.trailer, 4);
+  assert.deepEqual(layout.sections.map((s) => s.tag), ['HEAD', 'MODL', 'WIND', 'RESI']);
+  assert.deepEqual(layout.sections.map((s) => s.framing), [0, 1, 1, 0]);
+  assert.equal(layout.preamble + layout.trailer + layout.sections.reduce((a, s) => a + s.framing + s.payload, 0), bytes.length);
+  // the fixed part: preamble, header, framing, trailer, MODL's packing byte and count, WIND's anchor code, no RESI code
+  const h = readWsindyHeader(bytes);
+  assert.equal(h.windows, h.modelWindows);
+  const head = layout.sections[0].payload;
+  assert.ok(head <= 60, `header ${head} bytes`); // names x, y, z and the file name lorenz-3x1000.csv: 21 of them
+  const v3 = listSections(new Uint8Array(readFileSync(join(dir, 'lorenz-3x1000.v3.wsindy'))));
+  const v3head = v3.sections[0].payload;
+  assert.ok(head + 40 <= v3head, `v4 header ${head} bytes, v3 ${v3head}`);
 });

@@ -1,10 +1,12 @@
-// Format v3's binary header: every field a reader gets back is what was written (display floats as
-// float32), the derived defaults and their stored fallbacks alike; time grids by rule, bit for bit.
+// Format v3's and v4's binary header: every field a reader gets back is what was written (display floats
+// as float32 in v3, three significant digits in v4), the derived defaults and their stored fallbacks
+// alike; time grids by rule, bit for bit.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ByteReader, ByteWriter } from '../../src/core/codec/bytes';
 import type { HeaderJson } from '../../src/core/codec/header';
 import { canonicalTerms, f32AtMost, readHeaderV3, readNumber, termNameV3, writeHeaderV3, writeNumber, type HeaderExtrasV3 } from '../../src/core/codec/headerV3';
+import { readDisplay, writeDisplay } from '../../src/core/codec/numbers';
 import { gridTimes, planGridV3 } from '../../src/core/codec/timeGrid';
 import type { LibraryTerm } from '../../src/core/model';
 import { mulberry32 } from '../support/systems';
@@ -41,14 +43,38 @@ function base(): { h: HeaderJson; x: HeaderExtrasV3 } {
   return { h, x };
 }
 
-function roundTrip(h: HeaderJson, x: HeaderExtrasV3): ReturnType<typeof readHeaderV3> {
-  const bytes = writeHeaderV3(h, x);
-  return readHeaderV3(new ByteReader(bytes, 'header'));
+function roundTrip(h: HeaderJson, x: HeaderExtrasV3, version: 3 | 4): ReturnType<typeof readHeaderV3> {
+  const bytes = writeHeaderV3(h, x, version);
+  const r = new ByteReader(bytes, 'header');
+  const back = readHeaderV3(r, version);
+  r.end();
+  return back;
 }
 
-/** The header as a reader sees it: display floats through float32. */
-function expected(h: HeaderJson): HeaderJson {
+/** A display number as v4 keeps it: three significant digits (rounded down with `down`). */
+function shown(v: number, down = false): number {
+  const w = new ByteWriter();
+  writeDisplay(w, v, down);
+  return readDisplay(new ByteReader(w.finish(), 'x'));
+}
+
+/** The header as a reader sees it: display floats through float32 (v3) or three digits (v4, which keeps no test functions or source CRC). */
+function expected(h: HeaderJson, version: 3 | 4): HeaderJson {
   const f = Math.fround;
+  if (version === 4) {
+    const max = shown(h.errors.max, true);
+    const diagnostics = { ...h.diagnostics };
+    delete diagnostics.testFunctions;
+    const source = { ...h.source };
+    if (h.segmentLength === undefined) delete source.crc32;
+    return {
+      ...h,
+      pod: h.pod ? { ...h.pod, energy: 1 - f(1 - h.pod.energy), singularValues: h.pod.singularValues.map(f) } : null,
+      source,
+      errors: { max, maxRelative: max / h.range, rms: shown(h.errors.rms) },
+      diagnostics: { ...diagnostics, weakResidual: shown(h.diagnostics.weakResidual), r2: h.diagnostics.r2.map((v) => 1 - shown(1 - v)), threshold: shown(h.diagnostics.threshold) },
+    };
+  }
   const max = f32AtMost(h.errors.max);
   return {
     ...h,
@@ -58,16 +84,20 @@ function expected(h: HeaderJson): HeaderJson {
   };
 }
 
-test('v3 header round trip: defaults derived, everything else stored, small', () => {
+const VERSIONS = [3, 4] as const;
+
+for (const version of VERSIONS) {
+test(`v${version} header round trip: defaults derived, everything else stored, small`, () => {
   const { h, x } = base();
-  const back = roundTrip(h, x);
-  assert.deepEqual(back.json, expected(h));
+  const back = roundTrip(h, x, version);
+  assert.deepEqual(back.json, expected(h, version));
   assert.deepEqual(back.outcome, x.outcome);
   assert.equal(back.reconCrc, x.reconCrc);
-  assert.ok(writeHeaderV3(h, x).length <= 96, `${writeHeaderV3(h, x).length} bytes`);
+  const size = writeHeaderV3(h, x, version).length;
+  assert.ok(size <= (version === 4 ? 64 : 96), `${size} bytes`);
 });
 
-test('v3 header round trip: stored names, patterns, POD, trig, explicit terms and names, bound, reason, settings, CSV headers', () => {
+test(`v${version} header round trip: stored names, patterns, POD, trig, explicit terms and names, bound, reason, settings, CSV headers`, () => {
   const variants: ((h: HeaderJson, x: HeaderExtrasV3) => void)[] = [
     (h) => (h.names = ['sensor_1', 'sensor_2']),
     (h) => (h.names = ['α', 'b,c']),
@@ -113,18 +143,34 @@ test('v3 header round trip: stored names, patterns, POD, trig, explicit terms an
     (h) => (h.settings = { shards: [{ name: 'a.csv', steps: 10 }], dt: 0.01, tolerance: 1e-4 }),
     (h) => (h.settings = {}),
     (h) => (h.segmentLength = 20),
-    (h) => (h.diagnostics.testFunctions.halfWidth = 14.000000000000002),
+    (h) => (h.diagnostics.testFunctions = { count: 40, halfWidth: 14.000000000000002, exponent: 9 }),
+    (h) => (h.names = ['x1', 'x2']),
+    (h) => (h.tolerance = 1e-4),
+    (_h, x) => (x.forced = true),
+    (h) => {
+      h.errors = { max: 0.0123456, maxRelative: 0.0123456 / 12.5, rms: NaN };
+      h.diagnostics.r2 = [1, -3.5];
+      h.diagnostics.weakResidual = Infinity;
+    },
+    (h) => (h.windows = h.modelWindows),
+    (_h, x) => {
+      x.extras = true;
+      x.exceptions = true;
+      x.residualBounds = true;
+    },
   ];
   variants.forEach((edit, k) => {
     const { h, x } = base();
     edit(h, x);
-    const back = roundTrip(h, x);
-    assert.deepEqual(back.json, expected(h), `variant ${k}`);
+    const back = roundTrip(h, x, version);
+    assert.deepEqual(back.json, expected(h, version), `variant ${k}`);
     assert.deepEqual(back.terms, x.terms, `variant ${k}`);
     assert.deepEqual(back.outcome, x.outcome, `variant ${k}`);
     assert.equal(back.modelStored, x.modelStored, `variant ${k}`);
+    if (version === 4) assert.deepEqual([back.extras, back.exceptions, back.residualBounds], [x.extras === true, x.exceptions === true, x.residualBounds === true], `variant ${k}`);
   });
 });
+}
 
 test('numbers: short decimals in two or three bytes, everything else exactly', () => {
   const rnd = mulberry32(3);
@@ -164,10 +210,27 @@ test('time grids by rule reproduce every stamp: printed significant digits, fixe
     const { h, x } = base();
     h.m = m;
     h.time = grid.summary;
-    const back = readHeaderV3(new ByteReader(writeHeaderV3(h, { ...x, grid }), 'header'));
-    const times = gridTimes(back.grid, m, section ? new ByteReader(section, 'time') : null);
-    assert.ok(times.every((v, j) => Object.is(v, c.stamps[j])), c.kind);
+    for (const version of VERSIONS) {
+      const back = roundTrip(h, { ...x, grid }, version);
+      const times = gridTimes(back.grid, m, section ? new ByteReader(section, 'time') : null);
+      assert.ok(times.every((v, j) => Object.is(v, c.stamps[j])), `${c.kind} v${version}`);
+    }
     if (c.kind === 'integers') assert.ok((section?.length ?? 0) < m * 1.5, `integers: ${section?.length} bytes for ${m} jittered stamps`);
     if (c.kind === 'printed') assert.equal(section, null);
   }
+});
+
+test('v4 display numbers: three significant digits in two bytes, maxima never rounded up, the rest exactly', () => {
+  const rnd = mulberry32(17);
+  const values = [1e-3, 0.0009996, 9.995e-4, 123456, 1.5e-58, 9.99e13, ...Array.from({ length: 300 }, () => rnd() * 10 ** Math.floor(rnd() * 60 - 40))];
+  for (const v of values) {
+    const near = shown(v);
+    const down = shown(v, true);
+    assert.equal(near.toPrecision(3), v.toPrecision(3), `${v}`);
+    assert.ok(down <= v && down >= v * (1 - 0.011), `${v} down ${down}`);
+  }
+  for (const v of [0, Infinity, NaN, -2.5, -0, 1e-80, 1e30]) assert.ok(Object.is(shown(v), v), String(v));
+  const w = new ByteWriter();
+  writeDisplay(w, 0.000123456);
+  assert.equal(w.finish().length, 2);
 });

@@ -34,7 +34,7 @@ for (const c of CASES) {
     assert.equal(s.segmentLength, c.block);
     const header = readWsindyHeader(readFileSync(model));
     assert.equal(header.segmentLength, c.block);
-    assert.equal(header.formatVersion, 3);
+    assert.equal(header.formatVersion, 4);
     const r = await reconstructFile(model, back);
     assert.equal(r.m, s.m);
     const src = await readCsvFile(c.csv, { dt: c.opts.dt });

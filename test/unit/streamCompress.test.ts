@@ -5,8 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeWsindy, decodeWsindySegments, readWsindyHeader } from '../../src/core/codec/decode';
 import { readBasis } from '../../src/core/codec/basis';
-import { readContainer, sectionReader, writeContainerV3 } from '../../src/core/codec/container';
-import { f32AtMost } from '../../src/core/codec/headerV3';
+import { readContainer, sectionReader, writeContainerV4 } from '../../src/core/codec/container';
+import { displayAtMost } from '../../src/core/codec/numbers';
 import { FormatError } from '../../src/core/errors';
 import { modelFromHeader } from '../../src/core/codec/header';
 import { buildModelViewData, buildViewDataFrom } from '../../src/core/view/viewData';
@@ -45,7 +45,7 @@ test('Lorenz in 5 segments: the true equations, every value within the bound, a 
   const worst = assertTrueModel(res, sys, 1e-4);
   assert.ok(worst < 1e-4, `worst coefficient error ${worst}`);
   const bytes = res.encoded.bytes;
-  assert.equal(bytes[8] | (bytes[9] << 8), 3, 'files are format v3');
+  assert.equal(bytes[8] | (bytes[9] << 8), 4, 'files are format v4');
   assert.equal(readWsindyHeader(bytes).segmentLength, 4096);
   const header = readWsindyHeader(bytes);
   assert.equal(header.segmentLength, 4096);
@@ -84,7 +84,7 @@ test('model-only streaming: no residual, error measured and stored', async () =>
   const { dataset: back, header } = decodeWsindy(res.encoded.bytes);
   assert.equal(header.mode, 'model-only');
   assert.equal(header.segmentLength, 2048);
-  assert.equal(f32AtMost(maxAbsError(back.series, short.series)), header.errors.max); // float32, display only
+  assert.equal(displayAtMost(maxAbsError(back.series, short.series)), header.errors.max); // three digits, never above (display only)
 });
 
 test('one block: a file without segments like the in-memory coder writes', async () => {
@@ -92,7 +92,7 @@ test('one block: a file without segments like the in-memory coder writes', async
   const short = dataset(ds.series.map((s) => s.slice(0, 3000)), ds.time.slice(0, 3000));
   const res = await compressBlocks(memoryBlockSource(short, 4096), DEFAULT_COMPRESS_OPTIONS, SOURCE);
   const bytes = res.encoded.bytes;
-  assert.equal(bytes[8] | (bytes[9] << 8), 3);
+  assert.equal(bytes[8] | (bytes[9] << 8), 4);
   assert.equal(readWsindyHeader(bytes).segmentLength, undefined);
   assert.equal(readWsindyHeader(bytes).segmentLength, undefined);
   assert.ok(maxAbsError(decodeWsindy(bytes).dataset.series, short.series) <= (res.encoded.bound ?? 0));
@@ -106,10 +106,11 @@ test('a damaged segment is named; a missing one is counted', async () => {
   const damaged = bytes.slice();
   damaged[bytes.length - 20] ^= 0x01;
   assert.throws(() => decodeWsindy(damaged), (e: unknown) => e instanceof FormatError && /checksum mismatch: the file is damaged/.test(e.message));
-  // the file rewritten without its last segment (a valid container): the reader counts the segments
+  // the file rewritten without its last segment (a valid file CRC): the header says five, the reader names the segment
   const { sections, segments } = readContainer(bytes);
-  const dropped = writeContainerV3([...sections.values(), ...segments.slice(0, -1)].sort((a, b) => a.offset - b.offset));
-  assert.throws(() => decodeWsindy(dropped), (e: unknown) => e instanceof FormatError && /4 segments, expected 5/.test(e.message));
+  const rest = [...sections.values(), ...segments.slice(0, -1)].filter((x) => x.tag !== 'HEAD').sort((a, b) => a.offset - b.offset);
+  const dropped = writeContainerV4(sections.get('HEAD')?.payload ?? new Uint8Array(0), rest);
+  assert.throws(() => decodeWsindy(dropped), (e: unknown) => e instanceof FormatError && /section 'segment'/.test(e.message));
 });
 
 test('model view data of a segmented file (decoded segment by segment) equals the whole-file decode', async () => {

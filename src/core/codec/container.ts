@@ -1,18 +1,22 @@
 // The .wsindy container: magic, format version, then typed sections. v1/v2: each section `tag, length,
 // payload, CRC32`. v3: each section `type byte, varuint length, payload` (the last one without a length),
-// one CRC-32 over the whole file at its end. Parsing checks every length against the bytes that remain
-// before slicing, and the CRCs before use.
+// one CRC-32 over the whole file at its end. v4: the header first, without framing (it ends where its
+// fields end), then the sections the header says are present, in a fixed order, each `varuint length,
+// payload` (the last one without a length), and the file CRC. Parsing checks every length against the
+// bytes that remain before slicing, and the CRCs before use.
 import { FormatError } from '../errors';
 import { ByteReader, ByteWriter } from './bytes';
 import { crc32 } from './crc32';
+import { readHeaderV3, sectionPlanV4 } from './headerV3';
 
 /** "\x89WSINDY\n": the high byte catches 7-bit transfers, the newline catches line-ending conversion. */
 export const MAGIC = Uint8Array.from([0x89, 0x57, 0x53, 0x49, 0x4e, 0x44, 0x59, 0x0a]);
 /**
  * v1: one WIND/RESI/UNPR/CHEK set for all steps. v2 (streaming coder): SEGM sections instead. v3: compact
- * framing and binary header (FORMAT.md §8); what writers emit.
+ * framing and binary header (FORMAT.md §8). v4: no section framing but lengths, a header with fewer
+ * fixed bytes (FORMAT.md §11); what writers emit.
  */
-export const FORMAT_VERSION = 3;
+export const FORMAT_VERSION = 4;
 export const MIN_READ_VERSION = 1;
 /** Offset of the first section. */
 export const PREAMBLE_BYTES = 12;
@@ -102,19 +106,73 @@ export function writeContainerV3(sections: readonly { tag: SectionTag; payload: 
     }
     w.bytes(s.payload);
   });
-  const body = w.finish();
+  return withFileCrc(w.finish());
+}
+
+/** The bytes followed by the CRC-32 of all of them (v3/v4 trailer). */
+function withFileCrc(body: Uint8Array): Uint8Array {
   const out = new Uint8Array(body.length + TRAILER_BYTES_V3);
   out.set(body);
   new DataView(out.buffer).setUint32(body.length, crc32(body), true);
   return out;
 }
 
-/** v3 section table; the file CRC is checked first, so every later check sees the bytes as written. */
-function readContainerV3(bytes: Uint8Array): { version: number; sections: Map<SectionTag, Section>; segments: Section[]; framing: number[] } {
+/**
+ * A v4 file: magic, u16 version 4, the header's bytes, then the sections in the order the header gives
+ * them (headerV3.sectionPlanV4), each as varuint length + payload, the last one as its payload alone,
+ * then the CRC-32 of every byte before it. Empty sections must not be passed.
+ */
+export function writeContainerV4(head: Uint8Array, sections: readonly { tag: SectionTag; payload: Uint8Array }[]): Uint8Array {
+  const w = new ByteWriter();
+  w.bytes(MAGIC);
+  w.u16(4);
+  w.bytes(head);
+  sections.forEach((s, k) => {
+    if (s.payload.length === 0) throw new RangeError(`empty section ${s.tag}: leave it out`);
+    if (k < sections.length - 1) w.varuint(s.payload.length);
+    w.bytes(s.payload);
+  });
+  return withFileCrc(w.finish());
+}
+
+/** The file CRC of a v3/v4 file (checked before anything else is read); returns where the trailer starts. */
+function checkFileCrc(bytes: Uint8Array): number {
   if (bytes.length < PREAMBLE_BYTES - 2 + TRAILER_BYTES_V3) throw new FormatError(`truncated at byte ${bytes.length} (the file needs at least ${PREAMBLE_BYTES - 2 + TRAILER_BYTES_V3} bytes)`);
   const end = bytes.length - TRAILER_BYTES_V3;
   const stored = new DataView(bytes.buffer, bytes.byteOffset + end, TRAILER_BYTES_V3).getUint32(0, true);
   if (crc32(bytes.subarray(0, end)) !== stored) throw new FormatError('checksum mismatch: the file is damaged (file CRC)');
+  return end;
+}
+
+/** v4 section table: the header says which sections follow; framing[k] = the bytes of section k's length. */
+function readContainerV4(bytes: Uint8Array): { version: number; sections: Map<SectionTag, Section>; segments: Section[]; framing: number[] } {
+  const end = checkFileCrc(bytes);
+  const head = new ByteReader(bytes.subarray(0, end), SECTION_NAMES.HEAD);
+  head.pos = PREAMBLE_BYTES - 2;
+  const plan = sectionPlanV4(readHeaderV3(head, 4));
+  const sections = new Map<SectionTag, Section>([['HEAD', { tag: 'HEAD', offset: PREAMBLE_BYTES - 2, payload: bytes.subarray(PREAMBLE_BYTES - 2, head.pos) }]]);
+  const segments: Section[] = [];
+  const framing = [0];
+  const r = new ByteReader(bytes.subarray(0, end), 'preamble');
+  r.pos = head.pos;
+  plan.forEach((tag, k) => {
+    const name = SECTION_NAMES[tag];
+    const at = r.pos;
+    const len = k === plan.length - 1 ? r.remaining : r.varuint();
+    if (len > r.remaining) throw new FormatError(`truncated at byte ${bytes.length} (section '${name}' needs ${len} bytes)`);
+    if (len === 0) throw new FormatError(`corrupt file: empty section '${name}' at byte ${at}`);
+    framing.push(r.pos - at);
+    const section = { tag, offset: r.pos, payload: r.take(len) };
+    if (tag === REPEATED) segments.push(section);
+    else sections.set(tag, section);
+  });
+  if (r.remaining !== 0) throw new FormatError(`corrupt file: ${r.remaining} bytes after the last section`);
+  return { version: 4, sections, segments, framing };
+}
+
+/** v3 section table; the file CRC is checked first, so every later check sees the bytes as written. */
+function readContainerV3(bytes: Uint8Array): { version: number; sections: Map<SectionTag, Section>; segments: Section[]; framing: number[] } {
+  const end = checkFileCrc(bytes);
   const r = new ByteReader(bytes.subarray(0, end), 'preamble');
   r.pos = PREAMBLE_BYTES - 2;
   const sections = new Map<SectionTag, Section>();
@@ -176,6 +234,7 @@ export function readContainer(
   stopAfter?: ReadonlySet<SectionTag>,
 ): { version: number; sections: Map<SectionTag, Section>; segments: Section[] } {
   const version = checkPreamble(bytes);
+  if (version >= 4) return readContainerV4(bytes);
   if (version >= 3) return readContainerV3(bytes);
   const r = new ByteReader(bytes, 'preamble');
   r.pos = 10;
@@ -235,7 +294,7 @@ export interface FileLayout {
 export function listSections(bytes: Uint8Array): FileLayout {
   const version = checkPreamble(bytes);
   if (version >= 3) {
-    const { sections, segments, framing } = readContainerV3(bytes);
+    const { sections, segments, framing } = version >= 4 ? readContainerV4(bytes) : readContainerV3(bytes);
     const all = [...sections.values(), ...segments].sort((a, b) => a.offset - b.offset);
     return { version, preamble: PREAMBLE_BYTES - 2, sections: all.map((s, k) => ({ tag: s.tag, framing: framing[k], payload: s.payload.length })), trailer: TRAILER_BYTES_V3 };
   }

@@ -13,7 +13,7 @@ import { readResidual, readUnpredictable } from './residual';
 import { gridTimes, readTimeGrid } from './timeGrid';
 import { readSourceExtras } from './sourceExtras';
 import type { SourceExtras } from '../dataset';
-import { readWindows, windowsFromV3 } from './windows';
+import { readWindows, windowsFromV3, windowsFromV4 } from './windows';
 import { readHeaderV3, readModelV3, type HeaderV3 } from './headerV3';
 import { outputSlack } from '../csv/outputStep';
 import { ByteReader } from './bytes';
@@ -50,22 +50,24 @@ interface ParsedHeader {
   v3: HeaderV3 | null;
 }
 
-function parseHeaderV3(sections: Map<SectionTag, Section>, fileBytes: number): ParsedHeader {
-  const v3 = readHeaderV3(sectionReader(requireSection(sections, 'HEAD')));
+function parseHeaderV3(sections: Map<SectionTag, Section>, fileBytes: number, version: 3 | 4): ParsedHeader {
+  const head = sectionReader(requireSection(sections, 'HEAD'));
+  const v3 = readHeaderV3(head, version);
+  head.end();
   const { json } = v3;
   const rank = json.stateNames.length;
   const modl = sections.get('MODL');
   if (v3.modelStored !== (modl !== undefined)) throw new FormatError(`corrupt file: the header says the model is ${v3.modelStored ? '' : 'not '}stored`);
   if (!modl && json.modelWindows > 0) throw new FormatError('corrupt file: model windows without a model');
   const { model, substeps } = modl
-    ? readModelV3(sectionReader(modl), v3.terms, rank)
+    ? readModelV3(sectionReader(modl), v3.terms, rank, version)
     : { model: { r: rank, terms: v3.terms, coefficients: new Float64Array(v3.terms.length * rank) }, substeps: 1 };
-  const header: WsindyHeader = { ...json, formatVersion: 3, terms: model.terms, coefficients: model.coefficients, fileBytes, outcome: v3.outcome };
+  const header: WsindyHeader = { ...json, formatVersion: version, terms: model.terms, coefficients: model.coefficients, fileBytes, outcome: v3.outcome };
   return { header, model, substeps, v3 };
 }
 
 function parseHeader(sections: Map<SectionTag, Section>, version: number, fileBytes: number): ParsedHeader {
-  if (version >= 3) return parseHeaderV3(sections, fileBytes);
+  if (version >= 3) return parseHeaderV3(sections, fileBytes, version >= 4 ? 4 : 3);
   const json = readHeaderJson(sectionReader(requireSection(sections, 'HEAD')));
   const { model, substeps } = readModel(sectionReader(requireSection(sections, 'MODL')));
   if (model.r !== json.stateNames.length) throw new FormatError(`corrupt file: model has ${model.r} states, header names ${json.stateNames.length}`);
@@ -110,9 +112,10 @@ interface CodedSpan {
   WIND: Section;
   RESI: Section | null;
   UNPR: Section | null;
-  /** null in v3 (the reconstruction CRC is the one check of the decoding). */
+  /** null in v3/v4 (the reconstruction CRC is the one check of the decoding). */
   predCrc: number | null;
-  reconCrc: number;
+  /** null: a v4 file whose prediction is IEEE-exact arithmetic only (nothing a platform can change; the file CRC covers the bytes). */
+  reconCrc: number | null;
 }
 
 function openFile(bytes: Uint8Array): { dec: Decoder; spans: CodedSpan[] } {
@@ -199,17 +202,21 @@ function segmentSpans(sections: Map<SectionTag, Section>, segments: Section[], l
   });
 }
 
-/** v3: the sections in the v1 layouts the span readers parse (anchor step and residual bound back as f64). */
+/** v3/v4: the sections in the v1 layouts the span readers parse (anchor step and residual bound back as f64). */
 function spansV3(header: WsindyHeader, v3: HeaderV3, sections: Map<SectionTag, Section>, segments: Section[]): CodedSpan[] {
+  const v4 = header.formatVersion >= 4;
   const bounded = header.mode === 'error-bounded';
   const hb = header.bound;
   const derived = Math.min(header.absError ?? header.tolerance * header.range, Number.MAX_VALUE / 4);
   for (const tag of ['CHEK'] as const) if (sections.has(tag)) throw new FormatError(`corrupt file: a v3 file with a '${tag}' section`);
+  // v4: no code; the bound is the header's rule (b, or b − δ with an output step) unless the header says each RESI stores its own
+  const ruleBound = hb === null ? null : header.outputStep !== undefined ? hb - outputSlack(hb) : hb;
   const resi = (s: Section): { section: Section; bound: number } => {
     const r = sectionReader(s);
-    const code = r.u8();
+    const code = v4 ? (v3.residualBounds ? 2 : -1) : r.u8();
     let b: number;
-    if (code === 0 && hb !== null) b = hb;
+    if (code === -1 && ruleBound !== null) b = ruleBound;
+    else if (code === 0 && hb !== null) b = hb;
     else if (code === 1 && hb !== null) b = hb - outputSlack(hb);
     else if (code === 2) b = r.finite('bound');
     else return r.fail(`unknown residual bound code ${code}`);
@@ -218,19 +225,20 @@ function spansV3(header: WsindyHeader, v3: HeaderV3, sections: Map<SectionTag, S
     out.set(r.take(r.remaining), 8);
     return { section: { tag: 'RESI', offset: s.offset, payload: out }, bound: b };
   };
-  const span = (j0: number, m: number, W: Section, R: Section | null, U: Section | null, reconCrc: number): CodedSpan => {
+  const span = (j0: number, m: number, W: Section, R: Section | null, U: Section | null, reconCrc: number | null, counted = false): CodedSpan => {
     if (bounded !== (R !== null)) throw new FormatError(bounded ? "corrupt file: missing section 'residual'" : 'corrupt file: a model-only file with a residual section');
     if (!bounded && U) throw new FormatError('corrupt file: a model-only file with a residual section');
     const res = R ? resi(R) : null;
     const prec = res ? res.bound : derived;
-    const WIND: Section = { tag: 'WIND', offset: W.offset, payload: windowsFromV3(W.payload, prec, W.offset) };
+    const payload = counted ? windowsFromV4(W.payload, prec, W.offset, header.windows, header.modelWindows) : windowsFromV3(W.payload, prec, W.offset);
+    const WIND: Section = { tag: 'WIND', offset: W.offset, payload };
     const UNPR: Section | null = bounded ? (U ?? { tag: 'UNPR', offset: W.offset, payload: Uint8Array.of(0) }) : null;
     return { j0, m, WIND, RESI: res ? res.section : null, UNPR, predCrc: null, reconCrc };
   };
   const m = header.m;
   if (header.segmentLength === undefined) {
     if (segments.length > 0) throw new FormatError("corrupt file: a file without segments has a 'segment' section");
-    return [span(0, m, requireSection(sections, 'WIND'), sections.get('RESI') ?? null, sections.get('UNPR') ?? null, v3.reconCrc ?? 0)];
+    return [span(0, m, requireSection(sections, 'WIND'), sections.get('RESI') ?? null, sections.get('UNPR') ?? null, v4 ? v3.reconCrc : (v3.reconCrc ?? 0), v4)];
   }
   for (const tag of ['WIND', 'RESI', 'UNPR'] as const) {
     if (sections.has(tag)) throw new FormatError(`corrupt file: a segmented file with a '${tag}' section`);
@@ -323,7 +331,7 @@ function decodeSpan(dec: Decoder, span: CodedSpan, out: readonly Float64Array[],
   if (span.predCrc !== null && predCrc !== span.predCrc) {
     throw new FormatError('prediction mismatch: this file was written on a platform whose floating-point results differ');
   }
-  if (reconCrc !== span.reconCrc) {
+  if (span.reconCrc !== null && reconCrc !== span.reconCrc) {
     // v3 has no separate prediction check: the bytes are intact (file CRC), so the computation differs
     throw new FormatError(
       span.predCrc === null

@@ -10,20 +10,20 @@ import type { CompressionMode } from '../options';
 import { noProgress, type ProgressSink } from '../progress';
 import { planBasis, storeBasis } from './basis';
 import { ByteWriter } from './bytes';
-import { writeContainerV3, type SectionTag } from './container';
+import { writeContainerV4, type SectionTag } from './container';
 import { hasSourceExtras, writeSourceExtras } from './sourceExtras';
 import { crc32 } from './crc32';
 import { IntRowEncoder, MAX_INT } from './entropy';
 import { LIMITS, storeCoefficients, type HeaderJson } from './header';
-import { residualBoundCode, writeHeaderV3, writeModelV3 } from './headerV3';
+import { writeHeaderV3, writeModelV3 } from './headerV3';
 import { decideOutcome, OUTCOME_REASONS } from './outcome';
 import { anchorFrom, BLOWUP, lift, makeRhs, predictAll, predictRow, Rk4, type PredictorSetup, type StoredBasis, type StoredModel, type Window } from './predictor';
-import { outputExponent, outputSlack, pow10 } from '../csv/outputStep';
+import { outputSlack, outputStepFor, pow10 } from '../csv/outputStep';
 import { projectOnModes } from '../numerics/pod';
 import { checkRow, quantiseRow, residualSection, writeUnpredictable, type PrintCheck, type Unpredictable } from './residual';
 import { INTERP_CUBIC_1D, INTERP_CUBIC_2D, INTERP_LINEAR_1D, INTERP_LINEAR_2D, interpolateEncode, interpolationBits, isTwoD } from './interpolation';
 import { planGridV3 } from './timeGrid';
-import { windowsToV3, writeWindows } from './windows';
+import { windowsToV3, windowsToV4, writeWindows } from './windows';
 
 export interface EncodeInput {
   dataset: Dataset;
@@ -657,17 +657,9 @@ export function planEncoding(p: PlanInput): EncodePlan {
   const range = Math.min(max - min, Number.MAX_VALUE);
   const userBound = Math.min(p.absError ?? p.tolerance * range, Number.MAX_VALUE / 4);
   // Error-bounded with b > 0: quantise with b' = b − δ and print at the decimal step 10^k (10^k / 2 ≤ δ).
-  let outK = mode === 'error-bounded' && userBound > 0 && p.outputStep !== false ? outputExponent(outputSlack(userBound)) : null;
-  let bound = userBound;
-  if (outK !== null) {
-    bound = userBound - outputSlack(userBound);
-    // the decoder checks step / 2 ≤ b − b' as computed: one decade finer if rounding of b' ate into δ
-    if (!(pow10(outK) / 2 <= userBound - bound)) outK = outK > -22 ? outK - 1 : null;
-    if (outK === null || !(bound > 0) || !(pow10(outK) / 2 <= userBound - bound)) {
-      outK = null;
-      bound = userBound;
-    }
-  }
+  const step = mode === 'error-bounded' && p.outputStep !== false ? outputStepFor(userBound) : null;
+  const outK = step ? step.k : null;
+  const bound = step ? step.bound : userBound;
   const r = system.model.stateNames.length;
   const model: StoredModel = { r, terms: system.model.terms, coefficients: storeCoefficients(system.model.coefficients) };
   if (model.coefficients.length !== model.terms.length * r) throw new OptionError('model coefficients do not match its terms');
@@ -922,49 +914,60 @@ export function assembleWsindy(plan: EncodePlan, info: FileInfo, segments: reado
   const outcome = info.outcome ?? decideOutcome({ equations: r, activeTerms: system.diagnostics.activeTerms, windows, modelWindows, forced });
   // the model only where it is used: a file whose windows all predict 0 needs no coefficients
   const modelStored = modelWindows > 0 || forced;
-  const head = writeHeaderV3(header, { outcome, forced, modelStored, terms: system.model.terms, grid, reconCrc: segmented ? null : segments[0].reconCrc });
-  const sections: { tag: SectionTag; payload: Uint8Array }[] = [{ tag: 'HEAD', payload: head }];
-  if (modelStored) sections.push({ tag: 'MODL', payload: writeModelV3(plan.model, plan.substeps ?? 1) });
+  // v4: each RESI's bound is the header's rule (b, or b − δ with an output step) unless one is not
+  const ruleBound = header.bound === null ? null : header.outputStep !== undefined ? header.bound - outputSlack(header.bound) : header.bound;
+  const residualBounds = mode === 'error-bounded' && segments.some((s) => !Object.is(residualBoundOf(s.RESI), ruleBound));
+  // the reconstruction CRC only where the platform's floating point can differ: sin/cos in a stored model
+  // (everything else is IEEE-exact + − × ÷, and the file CRC covers the bytes)
+  const platformDependent = modelStored && plan.model.terms.some((t, k) => t.kind !== 'poly' && plan.model.coefficients.subarray(k * r, (k + 1) * r).some((c) => c !== 0));
+  const exceptions = !segmented && mode !== 'model-only' && !isEmptyUnpredictable(segments[0].UNPR);
+  const head = writeHeaderV3(header, {
+    outcome,
+    forced,
+    modelStored,
+    terms: system.model.terms,
+    grid,
+    reconCrc: segmented || !platformDependent ? null : segments[0].reconCrc,
+    extras: hasSourceExtras(extras),
+    exceptions,
+    residualBounds,
+  });
+  const sections: { tag: SectionTag; payload: Uint8Array }[] = [];
+  if (modelStored) sections.push({ tag: 'MODL', payload: writeModelV3(plan.model, plan.substeps ?? 1, 4) });
   if (timeSection) sections.push({ tag: 'TIME', payload: timeSection });
   if (hasSourceExtras(extras)) sections.push({ tag: 'SRCX', payload: writeSourceExtras(extras) });
   if (plan.basisBytes) sections.push({ tag: 'BASI', payload: plan.basisBytes });
   const prec = plan.bound;
-  const resiV3 = (resi: Uint8Array): Uint8Array => residualToV3(resi, header.bound);
+  const resiV4 = (resi: Uint8Array): Uint8Array => (residualBounds ? resi : resi.subarray(8));
   if (segmented) {
-    for (const s of segments) sections.push({ tag: 'SEGM', payload: writeSegmentV3(s, mode, prec, resiV3) });
+    for (const s of segments) sections.push({ tag: 'SEGM', payload: writeSegmentV4(s, mode, prec, resiV4) });
   } else {
     const s = segments[0];
-    sections.push({ tag: 'WIND', payload: windowsToV3(s.WIND, prec) });
+    sections.push({ tag: 'WIND', payload: windowsToV4(s.WIND, prec) });
     if (mode !== 'model-only') {
-      sections.push({ tag: 'RESI', payload: resiV3(s.RESI) });
-      if (!isEmptyUnpredictable(s.UNPR)) sections.push({ tag: 'UNPR', payload: s.UNPR });
+      sections.push({ tag: 'RESI', payload: resiV4(s.RESI) });
+      if (exceptions) sections.push({ tag: 'UNPR', payload: s.UNPR });
     }
   }
-  const bytes = writeContainerV3(sections);
+  const bytes = writeContainerV4(head, sections);
   return { bytes, maxError, maxRelativeError, rmsError, bound: mode === 'error-bounded' ? userBound : null, outcome, windows, modelWindows };
 }
 
-/** An UNPR payload with no exceptions (varuint 0): v3 leaves the section out. */
+/** An UNPR payload with no exceptions (varuint 0): v3/v4 leave the section out. */
 function isEmptyUnpredictable(u: Uint8Array): boolean {
   return u.length === 1 && u[0] === 0;
 }
 
-/** RESI v3: the f64 bound b′ becomes a code on the header bound (headerV3.residualBoundCode), f64 only when no rule gives it. */
-function residualToV3(resi: Uint8Array, headerBound: number | null): Uint8Array {
-  const b = new DataView(resi.buffer, resi.byteOffset, 8).getFloat64(0, true);
-  const code = residualBoundCode(headerBound, b);
-  const w = new ByteWriter();
-  w.u8(code);
-  if (code === 2) w.f64(b);
-  w.bytes(resi.subarray(8));
-  return w.finish();
+/** The f64 bound b′ a (v1-layout) RESI payload starts with. */
+function residualBoundOf(resi: Uint8Array): number {
+  return new DataView(resi.buffer, resi.byteOffset, 8).getFloat64(0, true);
 }
 
-/** A v3 SEGM payload: varuint steps, WIND (and RESI, UNPR) each after its varuint length, u32 reconstruction CRC. */
-function writeSegmentV3(s: CodedSegment, mode: CompressionMode, prec: number, resiV3: (r: Uint8Array) => Uint8Array): Uint8Array {
+/** A v4 SEGM payload: varuint steps, WIND (v3 layout) and RESI, UNPR (as v4) each after its varuint length, u32 reconstruction CRC. */
+function writeSegmentV4(s: CodedSegment, mode: CompressionMode, prec: number, resiV4: (r: Uint8Array) => Uint8Array): Uint8Array {
   const w = new ByteWriter();
   w.varuint(s.m);
-  const parts = mode === 'model-only' ? [windowsToV3(s.WIND, prec)] : [windowsToV3(s.WIND, prec), resiV3(s.RESI), isEmptyUnpredictable(s.UNPR) ? new Uint8Array(0) : s.UNPR];
+  const parts = mode === 'model-only' ? [windowsToV3(s.WIND, prec)] : [windowsToV3(s.WIND, prec), resiV4(s.RESI), isEmptyUnpredictable(s.UNPR) ? new Uint8Array(0) : s.UNPR];
   for (const part of parts) w.blob(part);
   w.u32(s.reconCrc);
   return w.finish();

@@ -53,7 +53,8 @@ export interface WsindyHeader {
   termNames: string[];
   /** K × r row-major, exactly as stored (float32-rounded unless the file says otherwise). */
   coefficients: Float64Array;
-  source: { fileName: string; bytes: number; crc32: number; format: SourceFormat };
+  /** crc32: CRC-32 of the source's bytes (v1–v3; v4 does not record it). */
+  source: { fileName: string; bytes: number; crc32?: number; format: SourceFormat };
   time: TimeSummary;
   /** Measured at compression time against the source. */
   errors: { max: number; maxRelative: number; rms: number };
@@ -246,12 +247,8 @@ export function storeCoefficients(c: Float64Array): Float64Array {
   return ok ? f : Float64Array.from(c);
 }
 
-export function writeModel(model: StoredModel, substeps: number): Uint8Array {
-  const { r, terms, coefficients } = model;
-  const w = new ByteWriter();
-  w.varuint(r);
-  w.varuint(terms.length);
-  w.u8(substeps);
+/** K library terms (v1 MODL, v3/v4 explicit term lists): u8 kind; poly: r × u8 powers; sin/cos: varuint variable, f64 frequency. */
+export function writeTerms(w: ByteWriter, terms: readonly LibraryTerm[], r: number): void {
   for (const t of terms) {
     if (t.kind === 'poly') {
       w.u8(KIND_POLY);
@@ -262,31 +259,41 @@ export function writeModel(model: StoredModel, substeps: number): Uint8Array {
       w.f64(t.frequency);
     }
   }
-  const single = coefficients.every((v) => Math.fround(v) === v);
-  w.u8(single ? 4 : 8);
-  let nnz = 0;
-  for (const v of coefficients) if (v !== 0) nnz++;
-  w.varuint(nnz);
-  let last = -1;
-  coefficients.forEach((v, i) => {
-    if (v === 0) return;
-    w.varuint(i - last - 1);
-    last = i;
-    if (single) w.f32(v);
-    else w.f64(v);
-  });
-  const raw = w.finish();
-  const packed = brotli(raw);
-  const out = new ByteWriter();
-  if (packed.length + 4 < raw.length) {
-    out.u8(1);
-    out.varuint(raw.length);
-    out.bytes(packed);
-  } else {
-    out.u8(0);
-    out.bytes(raw);
+}
+
+export function readTerms(r: ByteReader, K: number, rank: number): LibraryTerm[] {
+  r.need(K); // at least one byte per term, before allocating
+  const terms: LibraryTerm[] = [];
+  for (let k = 0; k < K; k++) {
+    const kind = r.u8();
+    if (kind === KIND_POLY) terms.push({ kind: 'poly', powers: Array.from(r.take(rank)) });
+    else if (kind === KIND_SIN || kind === KIND_COS) {
+      const variable = r.varuint();
+      if (variable >= rank) r.fail(`term ${k} uses coordinate ${variable} of ${rank}`);
+      terms.push({ kind: kind === KIND_SIN ? 'sin' : 'cos', variable, frequency: r.finite('frequency') });
+    } else r.fail(`unknown term kind ${kind}`);
   }
-  return out.finish();
+  return terms;
+}
+
+/**
+ * The sparse coefficients to the end of the reader: varuint nnz, nnz × (varuint gap, f32|f64 value).
+ * v1/v2 allow stored zeros; v3/v4 reject them (a zero is simply not listed).
+ */
+export function readCoefficients(r: ByteReader, total: number, prec: 4 | 8, zeros: boolean): Float64Array {
+  const nnz = r.count(total, 'non-zero count');
+  r.need(nnz * (prec + 1));
+  const coefficients = new Float64Array(total);
+  let idx = -1;
+  for (let q = 0; q < nnz; q++) {
+    idx += r.varuint() + 1;
+    if (idx >= total) r.fail('coefficient index out of range');
+    const v = prec === 4 ? r.f32() : r.f64();
+    if (!Number.isFinite(v) || (v === 0 && !zeros)) r.fail(zeros ? 'non-finite coefficient' : 'non-finite or zero coefficient');
+    coefficients[idx] = v;
+  }
+  r.end();
+  return coefficients;
 }
 
 export function readModel(outer: ByteReader): { model: StoredModel; substeps: number } {
@@ -305,38 +312,10 @@ export function readModel(outer: ByteReader): { model: StoredModel; substeps: nu
   if (rank < 1) r.fail('rank 0');
   const substeps = r.u8();
   if (substeps < 1) r.fail('0 integration sub-steps');
-  r.need(K); // at least one byte per term, before allocating
-  const terms: LibraryTerm[] = [];
-  for (let k = 0; k < K; k++) {
-    const kind = r.u8();
-    if (kind === KIND_POLY) {
-      const powers = Array.from(r.take(rank));
-      terms.push({ kind: 'poly', powers });
-    } else if (kind === KIND_SIN || kind === KIND_COS) {
-      const variable = r.varuint();
-      if (variable >= rank) r.fail(`term ${k} uses coordinate ${variable} of ${rank}`);
-      const frequency = r.finite('frequency');
-      terms.push({ kind: kind === KIND_SIN ? 'sin' : 'cos', variable, frequency });
-    } else {
-      r.fail(`unknown term kind ${kind}`);
-    }
-  }
+  const terms = readTerms(r, K, rank);
   const prec = r.u8();
   if (prec !== 4 && prec !== 8) r.fail(`coefficient precision ${prec}`);
-  const total = K * rank;
-  const nnz = r.count(total, 'non-zero count');
-  r.need(nnz * (prec + 1));
-  const coefficients = new Float64Array(total);
-  let idx = -1;
-  for (let q = 0; q < nnz; q++) {
-    idx += r.varuint() + 1;
-    if (idx >= total) r.fail('coefficient index out of range');
-    const v = prec === 4 ? r.f32() : r.f64();
-    if (!Number.isFinite(v)) r.fail('non-finite coefficient');
-    coefficients[idx] = v;
-  }
-  r.end();
-  return { model: { r: rank, terms, coefficients }, substeps };
+  return { model: { r: rank, terms, coefficients: readCoefficients(r, K * rank, prec, true) }, substeps };
 }
 
 /** The SparseModel stored in a header (for the equations without decoding the heavy sections). */

@@ -4,6 +4,7 @@ import { ByteReader, ByteWriter } from './bytes';
 import { FormatError } from '../errors';
 import { decodeIntRows, encodeIntRows, MAX_INT } from './entropy';
 import { readFloatsLossless, writeFloatsLossless } from './floatPack';
+import { readNumber, writeNumber } from './numbers';
 
 export const GRID_LOSSLESS = 0;
 /** t_j = t0 + j·dt (float64 arithmetic). */
@@ -37,33 +38,38 @@ function same(x: Float64Array, y: Float64Array): boolean {
   return true;
 }
 
-export function writeTimeGrid(w: ByteWriter, time: Float64Array): void {
+/** The affine or decimal rule that rebuilds every stamp bit for bit (FORMAT.md §2 TIME), or null. */
+function simpleRule(time: Float64Array): { kind: 'affine'; t0: number; dt: number } | { kind: 'decimal'; a: number; b: number; d: number } | null {
   const m = time.length;
-  if (m >= 2) {
-    for (const dt of [(time[m - 1] - time[0]) / (m - 1), time[1] - time[0]]) {
-      if (Number.isFinite(dt) && same(affine(time[0], dt, m), time)) {
-        w.u8(GRID_AFFINE);
-        w.f64(time[0]);
-        w.f64(dt);
-        return;
-      }
-    }
-    for (let d = 0; d <= 17; d++) {
-      const p = 10 ** d;
-      const a = Math.round(time[0] * p);
-      const b = Math.round(time[1] * p) - a;
-      if (Math.abs(a) + m * Math.abs(b) > MAX_INT) break;
-      if (a / p === time[0] && same(decimal(a, b, d, m), time)) {
-        w.u8(GRID_DECIMAL);
-        w.f64(a);
-        w.f64(b);
-        w.u8(d);
-        return;
-      }
-    }
+  if (m < 2) return null;
+  for (const dt of [(time[m - 1] - time[0]) / (m - 1), time[1] - time[0]]) {
+    if (Number.isFinite(dt) && same(affine(time[0], dt, m), time)) return { kind: 'affine', t0: time[0], dt };
   }
-  w.u8(GRID_LOSSLESS);
-  writeFloatsLossless(w, time);
+  for (let d = 0; d <= 17; d++) {
+    const p = 10 ** d;
+    const a = Math.round(time[0] * p);
+    const b = Math.round(time[1] * p) - a;
+    if (Math.abs(a) + m * Math.abs(b) > MAX_INT) break;
+    if (a / p === time[0] && same(decimal(a, b, d, m), time)) return { kind: 'decimal', a, b, d };
+  }
+  return null;
+}
+
+export function writeTimeGrid(w: ByteWriter, time: Float64Array): void {
+  const rule = simpleRule(time);
+  if (rule?.kind === 'affine') {
+    w.u8(GRID_AFFINE);
+    w.f64(rule.t0);
+    w.f64(rule.dt);
+  } else if (rule?.kind === 'decimal') {
+    w.u8(GRID_DECIMAL);
+    w.f64(rule.a);
+    w.f64(rule.b);
+    w.u8(rule.d);
+  } else {
+    w.u8(GRID_LOSSLESS);
+    writeFloatsLossless(w, time);
+  }
 }
 
 export function readTimeGrid(r: ByteReader, m: number): { time: Float64Array; summary: TimeSummary } {
@@ -138,18 +144,8 @@ function matches(time: Float64Array, gen: (j: number) => number): boolean {
 export function planGridV3(time: Float64Array): { grid: GridV3; section: Uint8Array | null } {
   const m = time.length;
   const summary = (uniform: boolean): TimeSummary => ({ t0: time[0], t1: time[m - 1], uniform, dt: uniform && m >= 2 ? time[1] - time[0] : null });
-  if (m >= 2) {
-    for (const dt of [(time[m - 1] - time[0]) / (m - 1), time[1] - time[0]]) {
-      if (Number.isFinite(dt) && matches(time, (j) => time[0] + j * dt)) return { grid: { kind: 'affine', t0: time[0], dt, summary: summary(true) }, section: null };
-    }
-    for (let d = 0; d <= 17; d++) {
-      const p = 10 ** d;
-      const a = Math.round(time[0] * p);
-      const b = Math.round(time[1] * p) - a;
-      if (Math.abs(a) + m * Math.abs(b) > MAX_INT) break;
-      if (a / p === time[0] && matches(time, (j) => (a + j * b) / p)) return { grid: { kind: 'decimal', a, b, d, summary: summary(true) }, section: null };
-    }
-  }
+  const rule = simpleRule(time);
+  if (rule) return { grid: { ...rule, summary: summary(true) }, section: null };
   // the printing rule: the most decimals / significant digits any stamp shows
   let decimals = 0;
   let significant = 0;
@@ -197,27 +193,32 @@ export function planGridV3(time: Float64Array): { grid: GridV3; section: Uint8Ar
   return { grid: { kind: 'lossless', t0: time[0], t1: time[m - 1], summary: summary(false) }, section: w.finish() };
 }
 
-export function writeGridV3(w: ByteWriter, g: GridV3): void {
-  w.u8(V3_KINDS.indexOf(g.kind));
+/** v4 kind byte: bit 3 = t0 is 0 and not stored (kinds lossless, affine, printed). */
+const GRID_T0_ZERO = 8;
+
+/**
+ * The grid in the header. v3: the stamps' f64s; v4: t0, dt and t1 as `number`s (short decimals in two
+ * or three bytes), t0 = 0 as a bit of the kind byte.
+ */
+export function writeGridV3(w: ByteWriter, g: GridV3, version = 3): void {
+  const v4 = version >= 4;
+  const real = (v: number): void => (v4 ? writeNumber(w, v) : w.f64(v));
+  const start = g.kind === 'lossless' || g.kind === 'affine' || g.kind === 'printed' ? g.t0 : null;
+  const zero = v4 && start !== null && Object.is(start, 0);
+  w.u8(V3_KINDS.indexOf(g.kind) | (zero ? GRID_T0_ZERO : 0));
+  if (start !== null && !zero) real(start);
   switch (g.kind) {
     case 'lossless':
-      w.f64(g.t0);
-      w.f64(g.t1);
-      return;
+      return real(g.t1);
     case 'affine':
-      w.f64(g.t0);
-      w.f64(g.dt);
-      return;
+      return real(g.dt);
+    case 'printed':
+      real(g.dt);
+      return w.u8(g.rule.digits | (g.rule.fixed ? 0x80 : 0));
     case 'decimal':
       w.varint(g.a);
       w.varint(g.b);
-      w.u8(g.d);
-      return;
-    case 'printed':
-      w.f64(g.t0);
-      w.f64(g.dt);
-      w.u8(g.rule.digits | (g.rule.fixed ? 0x80 : 0));
-      return;
+      return w.u8(g.d);
     case 'integers':
       w.u8(g.d);
       w.varint(g.first);
@@ -226,8 +227,14 @@ export function writeGridV3(w: ByteWriter, g: GridV3): void {
 }
 
 /** The grid from the header (the stamps of kinds 'lossless' and 'integers' come from TIME: gridTimes). */
-export function readGridV3(r: ByteReader, m: number): GridV3 {
-  const kind = V3_KINDS[r.u8()] ?? r.fail('unknown time grid kind');
+export function readGridV3(r: ByteReader, m: number, version = 3): GridV3 {
+  const v4 = version >= 4;
+  const kb = r.u8();
+  const kind = V3_KINDS[v4 ? kb & ~GRID_T0_ZERO : kb] ?? r.fail('unknown time grid kind');
+  const zero = v4 && (kb & GRID_T0_ZERO) !== 0;
+  if (zero && kind !== 'lossless' && kind !== 'affine' && kind !== 'printed') r.fail('unknown time grid kind');
+  const real = (what: string): number => (v4 ? readNumber(r, what) : r.finite(what));
+  const first = (): number => (zero ? 0 : real('t0'));
   const uniformSummary = (at: (j: number) => number): TimeSummary => {
     const t0 = at(0);
     const t1 = at(m - 1);
@@ -236,13 +243,13 @@ export function readGridV3(r: ByteReader, m: number): GridV3 {
   };
   switch (kind) {
     case 'lossless': {
-      const t0 = r.finite('t0');
-      const t1 = r.finite('t1');
+      const t0 = first();
+      const t1 = real('t1');
       return { kind, t0, t1, summary: { t0, t1, uniform: false, dt: null } };
     }
     case 'affine': {
-      const t0 = r.finite('t0');
-      const dt = r.finite('dt');
+      const t0 = first();
+      const dt = real('dt');
       return { kind, t0, dt, summary: uniformSummary((j) => t0 + j * dt) };
     }
     case 'decimal': {
@@ -254,8 +261,8 @@ export function readGridV3(r: ByteReader, m: number): GridV3 {
       return { kind, a, b, d, summary: uniformSummary((j) => (a + j * b) / p) };
     }
     case 'printed': {
-      const t0 = r.finite('t0');
-      const dt = r.finite('dt');
+      const t0 = first();
+      const dt = real('dt');
       const rb = r.u8();
       const rule: PrintRule = { fixed: (rb & 0x80) !== 0, digits: rb & 0x7f };
       if (rule.fixed ? rule.digits > 20 : rule.digits < 1 || rule.digits > 21) r.fail('bad printing rule');

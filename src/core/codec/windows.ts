@@ -103,3 +103,50 @@ export function windowsFromV3(payload: Uint8Array, prec: number, base: number): 
   w.bytes(payload.subarray(r.pos));
   return w.finish();
 }
+
+// ---- format v4: single-span files take the window count (and, when all or none use the model, the flags) from the header ----
+
+/**
+ * v1 WIND payload → v4 (files without segments): the window count goes (the header has it), the model
+ * flags go when every window or none uses the model (the header says which), the anchor step as in v3.
+ */
+export function windowsToV4(payload: Uint8Array, prec: number): Uint8Array {
+  const v3 = windowsToV3(payload, prec);
+  const r = new ByteReader(v3, 'windows');
+  const count = r.varuint();
+  const gapsAt = r.pos;
+  for (let k = 1; k < count; k++) r.varuint();
+  const flagsAt = r.pos;
+  const flags = r.take(Math.ceil(count / 8));
+  let used = 0;
+  for (let k = 0; k < count; k++) used += (flags[k >> 3] >> (k & 7)) & 1;
+  const w = new ByteWriter();
+  w.bytes(v3.subarray(gapsAt, flagsAt));
+  if (used > 0 && used < count) w.bytes(flags);
+  w.bytes(v3.subarray(r.pos));
+  return w.finish();
+}
+
+/** v4 WIND payload → the v1 layout readWindows parses, with the header's window and model-window counts. */
+export function windowsFromV4(payload: Uint8Array, prec: number, base: number, windows: number, modelWindows: number): Uint8Array {
+  const r = new ByteReader(payload, 'windows', base);
+  for (let k = 1; k < windows; k++) r.varuint();
+  const gapsEnd = r.pos;
+  const w = new ByteWriter();
+  w.varuint(windows);
+  w.bytes(payload.subarray(0, gapsEnd));
+  const bytes = Math.ceil(windows / 8);
+  if (modelWindows > 0 && modelWindows < windows) {
+    const flags = r.take(bytes);
+    let used = 0;
+    for (let k = 0; k < windows; k++) used += (flags[k >> 3] >> (k & 7)) & 1;
+    if (used !== modelWindows) r.fail(`${used} model windows, the header says ${modelWindows}`);
+    w.bytes(flags);
+  } else {
+    const flags = new Uint8Array(bytes);
+    if (modelWindows === windows) for (let k = 0; k < windows; k++) flags[k >> 3] |= 1 << (k & 7);
+    w.bytes(flags);
+  }
+  w.bytes(payload.subarray(r.pos));
+  return windowsFromV3(w.finish(), prec, base);
+}

@@ -27,6 +27,21 @@ export function outputExponent(delta: number): number | null {
   return k >= -22 && k <= 22 ? k : null;
 }
 
+/**
+ * The step the encoder prints at for the user's bound b (FORMAT.md §5 "Output step"): k and the residual's
+ * b′ = b − δ, one decade finer when rounding of b′ ate into δ; null when no step fits. Format v4 derives
+ * the header's step from the bound with this rule.
+ */
+export function outputStepFor(userBound: number): { k: number; bound: number } | null {
+  let k = userBound > 0 ? outputExponent(outputSlack(userBound)) : null;
+  if (k === null) return null;
+  const bound = userBound - outputSlack(userBound);
+  // the decoder checks step / 2 ≤ b − b' as computed
+  if (!(pow10(k) / 2 <= userBound - bound)) k = k > -22 ? k - 1 : null;
+  if (k === null || !(bound > 0) || !(pow10(k) / 2 <= userBound - bound)) return null;
+  return { k, bound };
+}
+
 /** 10^k as a double (the nearest double to 10^k for k < 0). */
 export function pow10(k: number): number {
   return k >= 0 ? POW10_EXACT[k] : 1 / POW10_EXACT[-k];

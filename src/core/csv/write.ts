@@ -206,35 +206,6 @@ function fillColumnsExtras(buf: Uint8Array, off: number, limit: number, data: Cs
   return off;
 }
 
-/** Rows layout with extras: missing spellings, decimal commas. */
-function fillRowsExtras(buf: Uint8Array, off: number, limit: number, data: CsvData, exactAll: boolean, mc: MissingCursor): number {
-  const src = data.source;
-  const D = src.delimiter.charCodeAt(0);
-  const crlf = src.lineEnding === '\r\n';
-  const comma = src.extras?.decimalComma === true;
-  const n = data.series.length;
-  const m = data.time.length;
-  let i = pos.i;
-  let j = pos.j;
-  while (i < n && off < limit) {
-    const s = data.series[i];
-    while (j < m && off < limit) {
-      if (j > 0) buf[off++] = D;
-      off = writeCell(buf, off, s[j], i, j, exactAll, mc, comma);
-      j++;
-    }
-    if (j === m) {
-      if (crlf) buf[off++] = 13;
-      buf[off++] = 10;
-      i++;
-      j = 0;
-    }
-  }
-  pos.i = i;
-  pos.j = j;
-  return off;
-}
-
 export function checkCsvData(data: CsvData): void {
   const m = data.time.length;
   if (data.names.length !== data.series.length) {
@@ -272,8 +243,11 @@ function fillColumns(buf: Uint8Array, off: number, limit: number, cols: Float64A
   return off;
 }
 
-/** Rows layout (one line per variable, possibly longer than a chunk): cells from (pos.i, pos.j). */
-function fillRows(buf: Uint8Array, off: number, limit: number, series: Float64Array[], m: number, D: number, crlf: boolean, exact: boolean): number {
+/**
+ * Rows layout (one line per variable, possibly longer than a chunk): cells from (pos.i, pos.j). With a
+ * missing-cell cursor (files with extras) each cell goes through writeCell: spellings, decimal commas.
+ */
+function fillRows(buf: Uint8Array, off: number, limit: number, series: Float64Array[], m: number, D: number, crlf: boolean, exact: boolean, mc: MissingCursor | null = null, comma = false): number {
   const n = series.length;
   let i = pos.i;
   let j = pos.j;
@@ -281,7 +255,7 @@ function fillRows(buf: Uint8Array, off: number, limit: number, series: Float64Ar
     const s = series[i];
     while (j < m && off < limit) {
       if (j > 0) buf[off++] = D;
-      off = exact ? writeNum(buf, off, s[j]) : writeFixed(buf, off, s[j]);
+      off = mc ? writeCell(buf, off, s[j], i, j, exact, mc, comma) : exact ? writeNum(buf, off, s[j]) : writeFixed(buf, off, s[j]);
       j++;
     }
     if (j === m) {
@@ -358,7 +332,8 @@ export async function generateCsv(
     fixed.k = k ?? 0;
     fixed.mul = fixed.k < 0;
     fixed.p = POW10_EXACT[fixed.k < 0 ? -fixed.k : fixed.k];
-    if (withExtras) off = columns ? fillColumnsExtras(buf, off, CHUNK, data, allExact, mc, stamp) : fillRowsExtras(buf, off, CHUNK, data, allExact, mc);
+    if (withExtras && columns) off = fillColumnsExtras(buf, off, CHUNK, data, allExact, mc, stamp);
+    else if (withExtras) off = fillRows(buf, off, CHUNK, data.series, m, D, crlf, allExact, mc, data.source.extras?.decimalComma === true);
     else off = columns ? fillColumns(buf, off, CHUNK, cols, m, D, crlf, exactCols) : fillRows(buf, off, CHUNK, data.series, m, D, crlf, allExact);
     const done = columns ? pos.r >= m : pos.i >= n;
     const state = { r: pos.r, i: pos.i, j: pos.j };
