@@ -367,3 +367,49 @@ test('many sensors of a low-rank chaotic system at a tight bound: short windows 
   series.forEach((row, i) => row.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - back[i][j])))));
   assert.ok(enc.bound !== null && worst <= enc.bound);
 });
+
+test('v4: a sin/cos model keeps the reconstruction CRC (a changed prediction is caught), a polynomial one relies on the file CRC', () => {
+  const m = 400;
+  const time = uniformTime(m, 0.01);
+  // x' = −0.3 x + 0.5 sin x, integrated finely (RK4, 20 steps per sample): the model the files store
+  const f = (x: number): number => -0.3 * x + 0.5 * Math.sin(x);
+  const values = new Float64Array(m);
+  let x = 2;
+  for (let j = 0; j < m; j++) {
+    values[j] = x;
+    for (let s = 0; s < 20; s++) {
+      const h = 0.01 / 20;
+      const k1 = f(x);
+      const k2 = f(x + (h / 2) * k1);
+      const k3 = f(x + (h / 2) * k2);
+      const k4 = f(x + h * k3);
+      x += (h / 6) * (k1 + 2 * k2 + 2 * k3 + k4);
+    }
+  }
+  const series = [values];
+  const terms: LibraryTerm[] = [{ kind: 'poly', powers: [1] }, { kind: 'sin', variable: 0, frequency: 1 }];
+  const system = (c: number[], t: LibraryTerm[]): IdentifiedSystem => ({
+    model: { stateNames: ['v0'], library: { degree: 1, constant: false, trigFrequencies: t.length > 1 ? [1] : [] }, terms: t, termNames: t.map((_, k) => `t${k}`), coefficients: Float64Array.from(c) },
+    pod: null,
+    diagnostics: { weakResidual: 0, r2: [1], activeTerms: c.filter((v) => v !== 0).length, threshold: 0 },
+  });
+  const refile = (b: Uint8Array): Uint8Array => {
+    const out = b.slice();
+    new DataView(out.buffer).setUint32(out.length - 4, crc32(out.subarray(0, out.length - 4)), true);
+    return out;
+  };
+  const tamperModel = (bytes: Uint8Array): Uint8Array => {
+    const modl = readContainer(bytes).sections.get('MODL');
+    assert.ok(modl, 'the model is stored');
+    const b = bytes.slice();
+    b[modl.offset + modl.payload.length - 4] ^= 1; // the last coefficient's lowest mantissa bit
+    return refile(b);
+  };
+  const trig = encodeWsindy(input(dataset(series, time), system([-0.3, 0.5], terms), 1e-4, { forceModel: true })).bytes;
+  const poly = encodeWsindy(input(dataset(series, time), system([0.1], terms.slice(0, 1)), 1e-4, { forceModel: true })).bytes;
+  assert.ok(readWsindyHeader(trig).modelWindows > 0, 'the trig model predicts');
+  for (const bytes of [trig, poly]) assert.ok(maxAbsError(decodeWsindy(bytes).dataset.series, series) <= readWsindyHeader(bytes).bound!);
+  assert.throws(() => decodeWsindy(tamperModel(trig)), (e: unknown) => e instanceof FormatError && /reconstruction checksum mismatch/.test(e.message));
+  // without sin/cos the prediction is exact IEEE arithmetic on the file's bytes, which the file CRC covers
+  assert.throws(() => decodeWsindy(tamperModel(poly).map((v, k, a) => (k === a.length - 1 ? v ^ 1 : v))), (e: unknown) => e instanceof FormatError && /file CRC/.test(e.message));
+});
