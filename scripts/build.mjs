@@ -17,6 +17,8 @@ const builds = [
 ];
 if (existsSync('webview/main.ts')) {
   builds.push({ ...common, platform: 'browser', target: 'es2022', format: 'iife', entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js' });
+  // The notebook renderer (contributes.notebookRenderer): an ES module VS Code imports in the output webview.
+  builds.push({ ...common, platform: 'browser', target: 'es2022', format: 'esm', entryPoints: ['webview/notebook.ts'], outfile: 'dist/notebookRenderer.js' });
 }
 await Promise.all(builds.map((b) => (existsSync(b.entryPoints[0]) ? esbuild.build(b) : null)));
 

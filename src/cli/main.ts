@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import { compressFile, reconstructFile, describeModelFile } from '../core/api';
+import { compressFile, reconstructFile, describeModelFile, DESCRIPTION_PLOTS } from '../core/api';
 import { resolveCompressOptions } from '../core/optionsResolve';
 import { OptionError, WsindyError } from '../core/errors';
 import type { ProgressEvent } from '../core/progress';
@@ -23,7 +23,7 @@ const USAGE = `Usage:
                   [--streaming | --no-streaming] [--streaming-above-mb MB] [--force-model]
                   [--force] [--json] [--quiet]
   wsindy reconstruct <model.wsindy> [-o out.csv] [--force] [--json] [--quiet]
-  wsindy info <model.wsindy> [--json] [--equations]
+  wsindy info <model.wsindy> [--json [--plots]] [--equations]
   wsindy compress-shards <folder|glob> -o out.wsindy [--dask tcp://host:8786 | --local N]
                   [--dask-timeout S] [--work-dir DIR] [compress flags] [--force] [--json] [--quiet]
   wsindy reconstruct <model.wsindy> --shards DIR [--force] [--json]
@@ -79,6 +79,7 @@ async function main(argv: string[]): Promise<void> {
       'work-dir': { type: 'string' },
       'dask-timeout': { type: 'string' },
       shards: { type: 'string' },
+      plots: { type: 'boolean' },
     },
   });
   const [command, input, ...extra] = positionals;
@@ -189,7 +190,9 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'info': {
-      const info = await describeModelFile(input, { equations: Boolean(values.equations) });
+      // --plots: downsampled plot series in the JSON (what the notebook renderer draws)
+      if (values.plots && !values.json) throw new OptionError('--plots adds the plot series to the JSON: use it with --json');
+      const info = await describeModelFile(input, { equations: Boolean(values.equations), ...(values.plots ? { plots: DESCRIPTION_PLOTS } : {}) });
       await say(values.json ? JSON.stringify(info, null, 2) : info.text);
       return;
     }

@@ -21,6 +21,8 @@ import { modelFromHeader } from './codec/header';
 import { outcomeText } from './codec/outcome';
 import type { DegreeDiagnostics, ModelOutcome, SparseModel } from './model';
 import { gapSteps } from './csv/missing';
+import type { ModelInfo, ModelViewData } from '../protocol/webview';
+import { buildModelInfo, buildModelViewData, compactViewData } from './view/viewData';
 
 function checkAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw new CancelledError();
@@ -177,6 +179,11 @@ export interface ModelDescription {
   modelWindows: number;
   equations: { lhs: string; terms: { term: string; coef: number }[] }[];
   text: string;
+  /** What the model view shows from the header (summary, outcome, LaTeX per term, copy sources): the
+   * notebook renderer's input (mime type application/vnd.wsindy.model+json is this whole object). */
+  view: ModelInfo;
+  /** Downsampled plot series (`info --json --plots`, the notebook kernel); absent otherwise. */
+  plots?: ModelViewData;
 }
 
 /** "library degree 2 (automatic)" or "library degree 3 (fixed)": files record only an automatic choice. */
@@ -185,11 +192,24 @@ export function degreeText(degree: number, d: DegreeDiagnostics | undefined): st
 }
 
 /**
- * Reads only the header (cheap) and describes the model. The equations are listed for sparse equations;
- * for a dense model or none only with `equations: true` (`info --equations`), else `equations: []` and
- * the outcome says why.
+ * `equations`: list the equations of a dense model or none too (`info --equations`).
+ * `plots`: also decode the file for the plots, at this many points per series and this many variables.
  */
-export async function describeModelFile(path: string, opts: { equations?: boolean } = {}): Promise<ModelDescription> {
+export interface DescribeOptions {
+  equations?: boolean;
+  plots?: { points: number; maxVariables: number };
+  progress?: ProgressSink;
+}
+
+/** Points and variables of the plots embedded in a description (kept small: it is saved in notebooks). */
+export const DESCRIPTION_PLOTS = { points: 400, maxVariables: 8 } as const;
+
+/**
+ * Reads only the header (cheap; the whole file with `plots`) and describes the model. The equations are
+ * listed for sparse equations; for a dense model or none only with `equations: true` (`info --equations`),
+ * else `equations: []` and the outcome says why.
+ */
+export async function describeModelFile(path: string, opts: DescribeOptions = {}): Promise<ModelDescription> {
   const bytes = await readFile(path);
   const h = readWsindyHeader(bytes);
   const model = modelFromHeader(h);
@@ -236,5 +256,7 @@ export async function describeModelFile(path: string, opts: { equations?: boolea
     modelWindows: h.modelWindows,
     equations: shown ? equationsJson(model) : [],
     text,
+    view: buildModelInfo(h, basename(path)),
+    ...(opts.plots ? { plots: compactViewData(buildModelViewData(bytes, opts.plots.points, opts.progress, { maxVariables: opts.plots.maxVariables })) } : {}),
   };
 }

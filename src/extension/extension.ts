@@ -5,6 +5,8 @@ import { WorkerClient } from './workerClient';
 import { Jobs, type CompressRunOptions, type JobOutcome, type JobRunOptions } from './jobs';
 import { registerCommands } from './commands';
 import { registerModelView } from './modelView/provider';
+import { registerNotebookKernel } from './notebook/controller';
+import { registerRendererMessaging } from './notebook/rendererMessaging';
 
 /** What `activate` returns: the same jobs the commands run, without the file pickers. */
 export interface WsindyApi {
@@ -24,6 +26,8 @@ export function activate(context: vscode.ExtensionContext): WsindyApi {
       log: (level, line) => (level === 'error' ? log.error(`[model view] ${line}`) : log.info(`[model view] ${line}`)),
     }),
   );
+  // The notebook kernel (trusted workspaces only) and what the notebook renderer asks of the host.
+  context.subscriptions.push(registerNotebookKernel(client, log), registerRendererMessaging(log));
   log.info(`Weak-SINDy ${String((context.extension.packageJSON as { version?: unknown }).version)} activated (VS Code ${vscode.version})`);
   return {
     client,

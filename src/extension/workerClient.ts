@@ -9,10 +9,11 @@ import type { CompressOptions, CompressSummary, ReconstructSummary } from '../co
 import type { ProgressEvent } from '../core/progress';
 import type { SerializedError } from '../core/errors';
 import type { ModelViewData } from '../protocol/webview';
-import type { CompressRequest, ReconstructRequest, ViewDataRequest, WorkerRequest, WorkerResponse, WorkerResult } from '../protocol/worker';
+import type { CompressRequest, DescribeRequest, ReconstructRequest, ViewDataRequest, WorkerRequest, WorkerResponse, WorkerResult } from '../protocol/worker';
+import type { ModelDescription } from '../core/api';
 
 /** A request before the client numbers it. */
-export type JobRequest = Omit<CompressRequest, 'id'> | Omit<ReconstructRequest, 'id'> | Omit<ViewDataRequest, 'id'>;
+export type JobRequest = Omit<CompressRequest, 'id'> | Omit<ReconstructRequest, 'id'> | Omit<ViewDataRequest, 'id'> | Omit<DescribeRequest, 'id'>;
 
 /** A job that failed, was cancelled or lost its worker. `error.code` is stable: E_CANCELLED,
  * E_WORKER_CRASH, E_WORKER_OOM, E_TIMEOUT, or the engine's own code (E_INPUT, E_FORMAT, …). */
@@ -59,7 +60,7 @@ export type LogFn = (line: string) => void;
 
 /** The output a job writes, if any. */
 function outputOf(req: JobRequest): string | undefined {
-  return req.kind === 'viewData' ? undefined : req.outPath;
+  return req.kind === 'viewData' || req.kind === 'describe' ? undefined : req.outPath;
 }
 
 async function mtimeOrNull(path: string): Promise<number | null> {
@@ -138,6 +139,14 @@ export class WorkerClient implements vscode.Disposable {
     });
   }
 
+  /** `wsindy info --json [--plots]` of a model, decoded in a worker. */
+  describe(modelPath: string, plots: boolean, opts: RunOptions = {}): Promise<ModelDescription> {
+    return this.run({ kind: 'describe', modelPath, plots }, opts).then((r) => {
+      if (r.kind !== 'describe') throw new JobError({ code: 'E_PROTOCOL', message: `Unexpected ${r.kind} result for a describe job.` });
+      return r.description;
+    });
+  }
+
   /** Run one job in a fresh worker. Rejects with a JobError; never leaves the worker running. */
   async run(request: JobRequest, opts: RunOptions = {}): Promise<WorkerResult> {
     if (opts.token?.isCancellationRequested) throw new JobError({ code: 'E_CANCELLED', message: 'Cancelled.' });
@@ -146,7 +155,7 @@ export class WorkerClient implements vscode.Disposable {
     const out: OutputState | undefined = outPath ? { path: outPath, before: await mtimeOrNull(outPath) } : undefined;
     // compress/reconstruct may stage data on disk (streaming): in a directory of the job's own, removed
     // below however the job ends (a terminated thread runs no cleanup of its own)
-    const scratchDir = request.kind === 'viewData' ? undefined : await mkdtemp(join(tmpdir(), 'wsindy-job-'));
+    const scratchDir = request.kind === 'viewData' || request.kind === 'describe' ? undefined : await mkdtemp(join(tmpdir(), 'wsindy-job-'));
     const full = { ...request, id, ...(scratchDir ? { scratchDir } : {}) } as WorkerRequest;
     const resourceLimits = opts.maxMemoryMB ? { maxOldGenerationSizeMb: opts.maxMemoryMB } : undefined;
     const worker = new Worker(this.workerPath, { resourceLimits, stdout: false, stderr: false });
@@ -251,6 +260,8 @@ function describe(req: JobRequest): string {
       return `reconstruct ${req.modelPath} -> ${req.outPath}`;
     case 'viewData':
       return `viewData ${req.modelPath} (${req.maxPoints} points)`;
+    case 'describe':
+      return `describe ${req.modelPath}${req.plots ? ' with plots' : ''}`;
   }
 }
 

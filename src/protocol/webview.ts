@@ -152,3 +152,18 @@ export interface LogMessage {
 }
 
 export type WebviewToHost = ReadyMessage | CopyMessage | SavePlotMessage | ReconstructMessage | RetryMessage | LogMessage;
+
+// ---- notebook renderer → extension (renderer messaging; validated by the host before use) ----
+
+/** The renderer holds the texts (one per output), so a copy carries it. */
+export interface RendererCopyMessage {
+  type: 'copy';
+  format: CopyFormat;
+  text: string;
+}
+/** As SavePlotMessage, with the model's file name for the proposed name. */
+export interface RendererSavePlotMessage extends SavePlotMessage {
+  model: string;
+}
+
+export type RendererToHost = RendererCopyMessage | RendererSavePlotMessage | LogMessage;

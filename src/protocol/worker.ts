@@ -4,6 +4,7 @@ import type { CompressOptions, CompressSummary, ReconstructSummary } from '../co
 import type { ProgressEvent } from '../core/progress';
 import type { SerializedError } from '../core/errors';
 import type { ModelViewData } from './webview';
+import type { ModelDescription } from '../core/api';
 
 export interface CompressRequest {
   kind: 'compress';
@@ -33,7 +34,16 @@ export interface ViewDataRequest {
   maxPoints: number;
 }
 
-export type WorkerRequest = CompressRequest | ReconstructRequest | ViewDataRequest;
+/** `wsindy info --json [--plots]` of a model (the notebook kernel's outputs). */
+export interface DescribeRequest {
+  kind: 'describe';
+  id: number;
+  modelPath: string;
+  /** Also the downsampled plot series. */
+  plots: boolean;
+}
+
+export type WorkerRequest = CompressRequest | ReconstructRequest | ViewDataRequest | DescribeRequest;
 
 export interface ProgressMessage {
   kind: 'progress';
@@ -44,7 +54,8 @@ export interface ProgressMessage {
 export type WorkerResult =
   | { kind: 'compress'; summary: CompressSummary }
   | { kind: 'reconstruct'; summary: ReconstructSummary }
-  | { kind: 'viewData'; data: ModelViewData };
+  | { kind: 'viewData'; data: ModelViewData }
+  | { kind: 'describe'; description: ModelDescription };
 
 export interface DoneMessage {
   kind: 'done';

@@ -2,7 +2,7 @@
 // host thread. The host posts one WorkerRequest; the worker answers with progress messages and then
 // exactly one `done` or `error`, and exits. Cancellation is the host terminating the thread.
 import { parentPort } from 'node:worker_threads';
-import { compressFile, reconstructFile } from '../core/api';
+import { compressFile, describeModelFile, DESCRIPTION_PLOTS, reconstructFile } from '../core/api';
 import { serializeError, WsindyError } from '../core/errors';
 import type { ProgressEvent, ProgressSink } from '../core/progress';
 import type { WorkerRequest, WorkerResponse, WorkerResult } from '../protocol/worker';
@@ -37,6 +37,8 @@ export async function runJob(req: WorkerRequest, progress: ProgressSink): Promis
       return { kind: 'reconstruct', summary: await reconstructFile(req.modelPath, req.outPath, progress, undefined, req.scratchDir) };
     case 'viewData':
       return { kind: 'viewData', data: await runViewData(req.modelPath, req.maxPoints, progress) };
+    case 'describe':
+      return { kind: 'describe', description: await describeModelFile(req.modelPath, req.plots ? { plots: DESCRIPTION_PLOTS, progress } : {}) };
     default: {
       const unknown: { kind?: unknown } = req;
       throw new WsindyError('E_PROTOCOL', `Unknown job kind ${JSON.stringify(unknown.kind)}`);
@@ -47,7 +49,7 @@ export async function runJob(req: WorkerRequest, progress: ProgressSink): Promis
 function isRequest(v: unknown): v is WorkerRequest {
   if (typeof v !== 'object' || v === null) return false;
   const r = v as { kind?: unknown; id?: unknown };
-  return typeof r.id === 'number' && (r.kind === 'compress' || r.kind === 'reconstruct' || r.kind === 'viewData');
+  return typeof r.id === 'number' && (r.kind === 'compress' || r.kind === 'reconstruct' || r.kind === 'viewData' || r.kind === 'describe');
 }
 
 const port = parentPort;

@@ -97,9 +97,9 @@ interface ViewSummary {
   bound: number | null;
 }
 
-/** Variables for the dropdown: all, or an even subset within the budget. */
-function plottedVariables(n: number, points: number): number[] {
-  const maxVars = Math.max(1, Math.floor(VARIABLE_POINT_BUDGET / points));
+/** Variables for the dropdown: all, or an even subset within the budget (and at most `limit`). */
+function plottedVariables(n: number, points: number, limit = Infinity): number[] {
+  const maxVars = Math.max(1, Math.min(limit, Math.floor(VARIABLE_POINT_BUDGET / points)));
   return n <= maxVars ? Array.from({ length: n }, (_, i) => i) : [...strideIndices(n, maxVars)];
 }
 
@@ -111,7 +111,7 @@ function accumulateError(err: Float64Array, x: ArrayLike<number>, p: ArrayLike<n
   }
 }
 
-function summarize(src: ViewSource, points: number): ViewSummary {
+function summarize(src: ViewSource, points: number, maxVariables = Infinity): ViewSummary {
   const m = src.time.length;
   const n = src.data.length;
   const r = src.model.stateNames.length;
@@ -120,7 +120,7 @@ function summarize(src: ViewSource, points: number): ViewSummary {
   if (src.pod === null) coordData = src.data;
   else if (src.pod.mean && src.pod.modes) coordData = project(src.data, src.pod.mean, src.pod.modes, r);
   else coordData = src.states;
-  const variableIndices = plottedVariables(n, points);
+  const variableIndices = plottedVariables(n, points, maxVariables);
   const err = new Float64Array(m);
   for (let i = 0; i < n; i++) accumulateError(err, src.data[i], src.prediction[i]);
   return {
@@ -140,9 +140,29 @@ function summarize(src: ViewSource, points: number): ViewSummary {
   };
 }
 
-export function buildViewDataFrom(src: ViewSource, maxPoints: number): ModelViewData {
+/** Limits beyond the points per series: `maxVariables` caps the variables offered in the dropdown. */
+export interface ViewDataLimits {
+  maxVariables?: number;
+}
+
+export function buildViewDataFrom(src: ViewSource, maxPoints: number, limits: ViewDataLimits = {}): ModelViewData {
   const points = Math.max(16, Math.floor(maxPoints));
-  return viewDataFromSummary(summarize(src, points), points);
+  return viewDataFromSummary(summarize(src, points, limits.maxVariables), points);
+}
+
+/** Every plotted number at 6 significant digits (far below a pixel): a third of the JSON, for notebooks. */
+export function compactViewData(d: ModelViewData): ModelViewData {
+  const r = (v: number): number => (v === null || !Number.isFinite(v) ? v : +v.toPrecision(6));
+  const a = (xs: number[]): number[] => xs.map(r);
+  const s = (p: ModelViewData['variables'][number]) => ({ ...p, t: a(p.t), data: a(p.data), model: a(p.model) });
+  return {
+    ...d,
+    coordinates: d.coordinates.map(s),
+    variables: d.variables.map(s),
+    error: { t: a(d.error.t), maxAbs: a(d.error.maxAbs) },
+    windowStarts: a(d.windowStarts),
+    phase: d.phase ? { ...d.phase, data: { x: a(d.phase.data.x), y: a(d.phase.data.y) }, model: { x: a(d.phase.model.x), y: a(d.phase.model.y) } } : null,
+  };
 }
 
 function viewDataFromSummary(src: ViewSummary, points: number): ModelViewData {
@@ -238,10 +258,10 @@ function viewPod(bytes: Uint8Array, h: WsindyHeader): ViewSource['pod'] {
  * file (streaming coder, any size) is decoded segment by segment into the summary, so memory is
  * O((r + plotted variables) · m), never n × m.
  */
-export function buildModelViewData(bytes: Uint8Array, maxPoints: number, progress: ProgressSink = noProgress): ModelViewData {
+export function buildModelViewData(bytes: Uint8Array, maxPoints: number, progress: ProgressSink = noProgress, limits: ViewDataLimits = {}): ModelViewData {
   const points = Math.max(16, Math.floor(maxPoints));
   const h = readWsindyHeader(bytes);
-  if (h.segmentLength !== undefined) return viewDataFromSummary(summarizeSegments(bytes, h, points, progress), points);
+  if (h.segmentLength !== undefined) return viewDataFromSummary(summarizeSegments(bytes, h, points, progress, limits.maxVariables), points);
   const d = decodeWsindy(bytes, progress);
   return buildViewDataFrom(
     {
@@ -257,14 +277,15 @@ export function buildModelViewData(bytes: Uint8Array, maxPoints: number, progres
       bound: h.bound,
     },
     points,
+    limits,
   );
 }
 
-function summarizeSegments(bytes: Uint8Array, h: WsindyHeader, points: number, progress: ProgressSink): ViewSummary {
+function summarizeSegments(bytes: Uint8Array, h: WsindyHeader, points: number, progress: ProgressSink, maxVariables = Infinity): ViewSummary {
   const { n, m } = h;
   const r = h.stateNames.length;
   const pod = viewPod(bytes, h);
-  const variableIndices = plottedVariables(n, points);
+  const variableIndices = plottedVariables(n, points, maxVariables);
   const variableData = variableIndices.map(() => new Float64Array(m));
   const variablePrediction = variableIndices.map(() => new Float64Array(m));
   const states = Array.from({ length: r }, () => new Float64Array(m));

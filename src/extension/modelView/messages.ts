@@ -1,7 +1,7 @@
 // Host-side validation of what the model view's page posts. The page is treated as untrusted: only
 // known message shapes pass, sizes are capped, and images are checked to be what they claim.
 // No 'vscode' import, so it is unit-testable.
-import { COPY_FORMATS, PLOT_IDS, type CopyFormat, type PlotId, type WebviewToHost } from '../../protocol/webview';
+import { COPY_FORMATS, PLOT_IDS, type CopyFormat, type PlotId, type RendererToHost, type WebviewToHost } from '../../protocol/webview';
 
 /** A plot image larger than this is refused (a 2× PNG of the largest plot is a few MB). */
 export const MAX_IMAGE_CHARS = 48 * 1024 * 1024;
@@ -43,6 +43,31 @@ export function parseWebviewMessage(raw: unknown): Parsed {
     default:
       return { ok: false, reason: `unknown message type ${describe(type)}` };
   }
+}
+
+/** A copied text larger than this is refused (the sources of a 100-variable dense model are ~1 MB). */
+export const MAX_COPY_CHARS = 16 * 1024 * 1024;
+
+/** What the notebook renderer posts: a copy with its text, a plot with its model's name, a log line. */
+export function parseRendererMessage(raw: unknown): { ok: true; message: RendererToHost } | { ok: false; reason: string } {
+  if (!isObj(raw)) return { ok: false, reason: 'not an object' };
+  if (raw.type === 'copy') {
+    if (!isCopyFormat(raw.format)) return { ok: false, reason: `copy: unknown format ${describe(raw.format)}` };
+    if (typeof raw.text !== 'string' || raw.text.length > MAX_COPY_CHARS) return { ok: false, reason: 'copy: text missing or too long' };
+    return { ok: true, message: { type: 'copy', format: raw.format, text: raw.text } };
+  }
+  if (raw.type === 'savePlot') {
+    const p = parseWebviewMessage(raw);
+    if (!p.ok || p.message.type !== 'savePlot') return { ok: false, reason: p.ok ? 'savePlot: malformed' : p.reason };
+    // Only a plain file name is used (for the proposed name; the user picks the place).
+    const model = typeof raw.model === 'string' ? raw.model.replace(/^.*[\\/]/, '').slice(0, 200) : '';
+    return { ok: true, message: { ...p.message, model } };
+  }
+  if (raw.type === 'log') {
+    const p = parseWebviewMessage(raw);
+    return p.ok && p.message.type === 'log' ? { ok: true, message: p.message } : { ok: false, reason: p.ok ? 'log: malformed' : p.reason };
+  }
+  return { ok: false, reason: `unknown message type ${describe(raw.type)}` };
 }
 
 function describe(v: unknown): string {

@@ -1,0 +1,149 @@
+// A Weak-SINDy notebook cell is a CLI command line: `compress data.csv --tolerance 1e-4`,
+// `reconstruct model.wsindy -o out.csv`, `info model.wsindy`. Parsed here with the CLI's flag names and
+// the same option resolver (core/optionsResolve), paths taken relative to the notebook's folder.
+// No `vscode` import: unit-tested in Node.
+import { parseArgs } from 'node:util';
+import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
+import { resolveCompressOptions } from '../../core/optionsResolve';
+import { OptionError } from '../../core/errors';
+import type { CompressOptions } from '../../core/options';
+
+export type CellCommand =
+  | { kind: 'compress'; csvPath: string; outPath: string; options: CompressOptions; force: boolean }
+  | { kind: 'reconstruct'; modelPath: string; outPath: string; force: boolean }
+  | { kind: 'info'; modelPath: string };
+
+export const CELL_USAGE = [
+  'A Weak-SINDy cell is one command line (paths relative to the notebook):',
+  '  compress <file.csv> [-o model.wsindy] [--tolerance T | --abs-error E | --model-only] [--degree D] [--threshold T|auto]',
+  '           [--rank R|auto] [--energy F] [--trig] [--layout auto|rows|columns] [--time-column NAME] [--dt X]',
+  '           [--streaming | --no-streaming] [--streaming-above-mb MB] [--force]',
+  '  reconstruct <model.wsindy> [-o out.csv] [--force]',
+  '  info <model.wsindy>',
+].join('\n');
+
+/** Shell-like words: spaces separate, '…' and "…" quote, \ escapes the next character (outside '…'). */
+export function splitWords(line: string): string[] {
+  const words: string[] = [];
+  let cur = '';
+  let inWord = false;
+  let quote: '"' | "'" | null = null;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (quote) {
+      if (ch === quote) quote = null;
+      else if (ch === '\\' && quote === '"' && i + 1 < line.length) cur += line[++i];
+      else cur += ch;
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
+      inWord = true;
+    } else if (ch === '\\' && i + 1 < line.length) {
+      cur += line[++i];
+      inWord = true;
+    } else if (/\s/.test(ch)) {
+      if (inWord) words.push(cur);
+      cur = '';
+      inWord = false;
+    } else {
+      cur += ch;
+      inWord = true;
+    }
+  }
+  if (quote) throw new OptionError(`unclosed ${quote} quote`);
+  if (inWord) words.push(cur);
+  return words;
+}
+
+/** The cell's command words: comment lines (#) and blank lines dropped, `\` continues a line, an optional `wsindy` / `!wsindy` first. */
+export function cellWords(source: string): string[] {
+  const text = source
+    .split(/\r?\n/)
+    .filter((l) => !/^\s*(#|$)/.test(l))
+    .join('\n')
+    .replace(/\\\r?\n/g, ' ');
+  const lines = text.split('\n').filter((l) => l.trim() !== '');
+  if (lines.length > 1) throw new OptionError('one command per cell (join long lines with a trailing \\)');
+  const words = lines.length ? splitWords(lines[0]) : [];
+  if (words[0] === 'wsindy' || words[0] === '!wsindy') words.shift();
+  return words;
+}
+
+function inFolder(folder: string, p: string): string {
+  return isAbsolute(p) ? p : resolve(folder, p);
+}
+
+/** Parse a cell; throws OptionError with a one-line message (as the CLI prints it). */
+export function parseCell(source: string, folder: string): CellCommand {
+  const words = cellWords(source);
+  if (words.length === 0) throw new OptionError(`empty cell. ${CELL_USAGE.split('\n')[0]}`);
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: words,
+      allowPositionals: true,
+      options: {
+        output: { type: 'string', short: 'o' },
+        tolerance: { type: 'string' },
+        'abs-error': { type: 'string' },
+        'model-only': { type: 'boolean' },
+        degree: { type: 'string' },
+        threshold: { type: 'string' },
+        rank: { type: 'string' },
+        energy: { type: 'string' },
+        trig: { type: 'boolean' },
+        layout: { type: 'string' },
+        'time-column': { type: 'string' },
+        dt: { type: 'string' },
+        streaming: { type: 'boolean' },
+        'no-streaming': { type: 'boolean' },
+        'streaming-above-mb': { type: 'string' },
+        force: { type: 'boolean', short: 'f' },
+      },
+    });
+  } catch (e) {
+    throw new OptionError(e instanceof Error ? e.message : String(e));
+  }
+  const { values, positionals } = parsed;
+  const [command, input, ...extra] = positionals;
+  if (!['compress', 'reconstruct', 'info'].includes(command)) throw new OptionError(`unknown command '${command}' (compress, reconstruct or info)`);
+  if (!input) throw new OptionError(`${command} needs a file`);
+  if (extra.length > 0) throw new OptionError(`expected one input file after '${command}', got also ${extra.map((x) => `'${x}'`).join(' ')}`);
+  const path = inFolder(folder, input);
+  const force = Boolean(values.force);
+  const onlyFor = (names: string[], cmd: string): void => {
+    const given = names.filter((n) => (values as Record<string, unknown>)[n] !== undefined);
+    if (given.length) throw new OptionError(`--${given[0]} does not apply to ${cmd}`);
+  };
+  const compressFlags = ['tolerance', 'abs-error', 'model-only', 'degree', 'threshold', 'rank', 'energy', 'trig', 'layout', 'time-column', 'dt', 'streaming', 'no-streaming', 'streaming-above-mb'];
+  switch (command) {
+    case 'compress': {
+      const options = resolveCompressOptions({
+        tolerance: values.tolerance,
+        absError: values['abs-error'],
+        mode: values['model-only'] ? 'model-only' : undefined,
+        degree: values.degree,
+        threshold: values.threshold,
+        rank: values.rank,
+        energy: values.energy,
+        trig: values.trig,
+        layout: values.layout,
+        timeColumn: values['time-column'],
+        dt: values.dt,
+        streaming: values.streaming ? 'on' : values['no-streaming'] ? 'off' : undefined,
+        streamingAboveMB: values['streaming-above-mb'],
+      });
+      if (values.streaming && values['no-streaming']) throw new OptionError('--streaming and --no-streaming contradict each other');
+      if (values['model-only'] && (values.tolerance || values['abs-error'])) throw new OptionError('--model-only stores no residual: drop --tolerance/--abs-error');
+      const outPath = values.output ? inFolder(folder, values.output) : join(dirname(path), basename(path, extname(path)) + '.wsindy');
+      return { kind: 'compress', csvPath: path, outPath, options, force };
+    }
+    case 'reconstruct': {
+      onlyFor(compressFlags, 'reconstruct');
+      const outPath = values.output ? inFolder(folder, values.output) : join(dirname(path), basename(path, extname(path)) + '.reconstructed.csv');
+      return { kind: 'reconstruct', modelPath: path, outPath, force };
+    }
+    default:
+      onlyFor([...compressFlags, 'output', 'force'], 'info');
+      return { kind: 'info', modelPath: path };
+  }
+}

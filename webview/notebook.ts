@@ -1,0 +1,134 @@
+// Notebook renderer for `application/vnd.wsindy.model+json` (contributes.notebookRenderer): the object
+// `wsindy info --json [--plots]` prints, drawn by the same ModelView as the `.wsindy` editor. It runs in
+// the notebook's output webview (an ES module with `activate`), follows its theme, and asks the
+// extension (renderer messaging, when available) to copy texts and save plots.
+import type { CopyFormat, ImageFormat, ModelInfo, ModelViewData, PlotId, RendererToHost } from '../src/protocol/webview';
+import { ModelView, type ViewState } from './view';
+import { isHostMessage } from './guards';
+
+/** The part of `vscode-notebook-renderer`'s API used here. */
+interface OutputItem {
+  readonly id: string;
+  readonly mime: string;
+  json(): unknown;
+}
+interface RendererContext {
+  postMessage?(message: unknown): void;
+  onDidReceiveMessage?(listener: (message: unknown) => void): { dispose(): void };
+}
+
+export const MODEL_MIME = 'application/vnd.wsindy.model+json';
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The view's inputs from an output's JSON, or why it cannot be shown. */
+export function viewInputs(data: unknown): { ok: true; info: ModelInfo; plots: ModelViewData | null } | { ok: false; reason: string } {
+  if (!isObj(data)) return { ok: false, reason: 'the output is not a JSON object' };
+  if (!isHostMessage({ type: 'model', info: data.view })) return { ok: false, reason: 'the output has no "view" part (made by an older wsindy? run `wsindy info <model> --json --plots` again)' };
+  const info = data.view as ModelInfo;
+  const plots = data.plots === undefined ? null : isHostMessage({ type: 'data', data: data.plots }) ? (data.plots as ModelViewData) : null;
+  return { ok: true, info, plots };
+}
+
+let stylesAdded = false;
+/** KaTeX's and the view's stylesheets, next to this bundle (dist/) and in media/. */
+function addStyles(): void {
+  if (stylesAdded) return;
+  stylesAdded = true;
+  for (const href of [new URL('./katex/katex.min.css', import.meta.url).href, new URL('../media/view.css', import.meta.url).href]) {
+    const link = document.createElement('link');
+    link.rel = 'stylesheet';
+    link.href = href;
+    document.head.append(link);
+  }
+}
+
+interface Live {
+  view: ModelView;
+  element: HTMLElement;
+}
+
+let counter = 0;
+
+export function activate(context: RendererContext) {
+  addStyles();
+  const live = new Map<string, Live>();
+  /** Per output, for the life of the webview (outputs are re-rendered when scrolled back into view). */
+  const states = new Map<string, ViewState>();
+  let lastActive: ModelView | undefined;
+  const post = (m: RendererToHost): boolean => {
+    if (!context.postMessage) return false;
+    context.postMessage(m);
+    return true;
+  };
+  context.onDidReceiveMessage?.((m) => {
+    if (isObj(m) && m.type === 'notice' && typeof m.text === 'string') lastActive?.setStatus(m.text);
+  });
+
+  // Theme changes (body class, CSS variables): redraw every plot with the new colours.
+  let themeKey = `${document.body.className}|${document.documentElement.getAttribute('style') ?? ''}`;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const onTheme = (): void => {
+    const key = `${document.body.className}|${document.documentElement.getAttribute('style') ?? ''}`;
+    if (key === themeKey) return;
+    themeKey = key;
+    clearTimeout(timer);
+    timer = setTimeout(() => live.forEach((l) => void l.view.renderPlots()), 50);
+  };
+  new MutationObserver(onTheme).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+  new MutationObserver(onTheme).observe(document.documentElement, { attributes: true, attributeFilter: ['style'] });
+
+  const dispose = (id: string): void => {
+    const l = live.get(id);
+    if (!l) return;
+    l.view.dispose();
+    live.delete(id);
+  };
+
+  return {
+    renderOutputItem(item: OutputItem, element: HTMLElement): void {
+      dispose(item.id);
+      const state = states.get(item.id) ?? {};
+      states.set(item.id, state);
+      const root = document.createElement('div');
+      element.replaceChildren(root);
+      let fileName = 'model.wsindy';
+      // Without the extension (another host, no renderer messaging): the page's own clipboard.
+      const copyFallback = (text: string): void => {
+        void navigator.clipboard?.writeText(text).then(() => view.setStatus('Copied.'), () => view.setStatus('Copying needs the Weak-SINDy extension.'));
+      };
+      const view: ModelView = new ModelView(
+        root,
+        {
+          state: () => state,
+          saveState: (patch) => Object.assign(state, patch),
+          copy: (format: CopyFormat, text: string) => {
+            lastActive = view;
+            if (!post({ type: 'copy', format, text })) copyFallback(text);
+          },
+          savePlot: (plot: PlotId, format: ImageFormat, data: string) => {
+            lastActive = view;
+            if (!post({ type: 'savePlot', plot, format, data, model: fileName })) view.setStatus('Saving plots needs the Weak-SINDy extension.');
+          },
+          log: (level, text) => void post({ type: 'log', level, text }),
+          plotsReady: () => element.setAttribute('data-plots', 'ready'),
+          noPlotsNote: 'No plots in this output: `wsindy info <model> --json --plots` includes them.',
+        },
+        `wsindy-${++counter}-`,
+      );
+      live.set(item.id, { view, element });
+      const inputs = viewInputs(item.json());
+      if (!inputs.ok) {
+        view.showErrorPage('E_FORMAT', inputs.reason, 'This Weak-SINDy output cannot be shown');
+        return;
+      }
+      fileName = inputs.info.summary.fileName;
+      view.showModel(inputs.info);
+      if (inputs.plots) view.showData(inputs.plots);
+    },
+    disposeOutputItem(id?: string): void {
+      if (id === undefined) [...live.keys()].forEach(dispose);
+      else dispose(id);
+    },
+  };
+}
