@@ -28,3 +28,7 @@ if (existsSync('node_modules/katex/dist/katex.min.css')) {
   cpSync('node_modules/katex/dist/katex.min.css', 'dist/katex/katex.min.css');
   cpSync('node_modules/katex/dist/fonts', 'dist/katex/fonts', { recursive: true, filter: (f) => !/\.(ttf|woff)$/.test(f) });
 }
+
+// The notebook renderer loads the view's stylesheet next to its bundle: VS Code's notebook output
+// webview may load only from the folder of a renderer's entrypoint (dist/), not from media/.
+if (existsSync('media/view.css')) cpSync('media/view.css', 'dist/view.css');

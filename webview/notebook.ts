@@ -17,8 +17,6 @@ interface RendererContext {
   onDidReceiveMessage?(listener: (message: unknown) => void): { dispose(): void };
 }
 
-export const MODEL_MIME = 'application/vnd.wsindy.model+json';
-
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The view's inputs from an output's JSON, or why it cannot be shown. */
@@ -30,17 +28,27 @@ export function viewInputs(data: unknown): { ok: true; info: ModelInfo; plots: M
   return { ok: true, info, plots };
 }
 
-let stylesAdded = false;
-/** KaTeX's and the view's stylesheets, next to this bundle (dist/) and in media/. */
-function addStyles(): void {
-  if (stylesAdded) return;
-  stylesAdded = true;
-  for (const href of [new URL('./katex/katex.min.css', import.meta.url).href, new URL('../media/view.css', import.meta.url).href]) {
-    const link = document.createElement('link');
-    link.rel = 'stylesheet';
-    link.href = href;
-    document.head.append(link);
-  }
+let styles: Promise<void> | undefined;
+/**
+ * KaTeX's and the view's stylesheets, next to this bundle (dist/: the only folder the output webview may
+ * load from; the build copies media/view.css there). Resolves once both have loaded (or failed): until
+ * then an output stays hidden, else KaTeX's MathML and HTML would flash side by side.
+ */
+function addStyles(): Promise<void> {
+  styles ??= Promise.all(
+    [new URL('./katex/katex.min.css', import.meta.url).href, new URL('./view.css', import.meta.url).href].map(
+      (href) =>
+        new Promise<void>((resolve) => {
+          const link = document.createElement('link');
+          link.rel = 'stylesheet';
+          link.href = href;
+          link.addEventListener('load', () => resolve());
+          link.addEventListener('error', () => resolve());
+          document.head.append(link);
+        }),
+    ),
+  ).then(() => undefined);
+  return styles;
 }
 
 interface Live {
@@ -51,7 +59,7 @@ interface Live {
 let counter = 0;
 
 export function activate(context: RendererContext) {
-  addStyles();
+  void addStyles();
   const live = new Map<string, Live>();
   /** Per output, for the life of the webview (outputs are re-rendered when scrolled back into view). */
   const states = new Map<string, ViewState>();
@@ -61,6 +69,16 @@ export function activate(context: RendererContext) {
     context.postMessage(m);
     return true;
   };
+  // Problems in this webview that come from this renderer (CSP violations, script errors) go to the
+  // extension's log: the notebook shows nothing of them otherwise. Other renderers' are theirs.
+  const base = new URL('..', import.meta.url).href;
+  const ours = (file: string | undefined): boolean => !file || file.startsWith(base);
+  document.addEventListener('securitypolicyviolation', (e) => {
+    if (ours(e.sourceFile)) post({ type: 'log', level: 'error', text: `CSP violation: ${e.effectiveDirective} blocked ${e.blockedURI || 'an inline resource'} (${e.sourceFile}:${e.lineNumber})` });
+  });
+  window.addEventListener('error', (e) => {
+    if (e.filename && ours(e.filename)) post({ type: 'log', level: 'error', text: `${String(e.message).slice(0, 2000)} (${e.filename}:${e.lineno})` });
+  });
   context.onDidReceiveMessage?.((m) => {
     if (isObj(m) && m.type === 'notice' && typeof m.text === 'string') lastActive?.setStatus(m.text);
   });
@@ -87,6 +105,7 @@ export function activate(context: RendererContext) {
 
   return {
     renderOutputItem(item: OutputItem, element: HTMLElement): void {
+      const t0 = performance.now();
       dispose(item.id);
       const state = states.get(item.id) ?? {};
       states.set(item.id, state);
@@ -123,8 +142,20 @@ export function activate(context: RendererContext) {
         return;
       }
       fileName = inputs.info.summary.fileName;
+      root.hidden = true;
       view.showModel(inputs.info);
-      if (inputs.plots) view.showData(inputs.plots);
+      const plots = inputs.plots;
+      const current = (): boolean => live.get(item.id)?.view === view;
+      void addStyles().then(() => {
+        if (!current()) return;
+        root.hidden = false;
+        requestAnimationFrame(() => {
+          // Time from the output given to the equations on screen (the UI test reads it; target ≤ 1 s).
+          element.setAttribute('data-equations-ms', (performance.now() - t0).toFixed(0));
+          // The plots only then: vega's first compile, synchronous, would hold that paint back ~1 s.
+          if (plots) setTimeout(() => current() && view.showData(plots), 0);
+        });
+      });
     },
     disposeOutputItem(id?: string): void {
       if (id === undefined) [...live.keys()].forEach(dispose);

@@ -9,6 +9,7 @@ import { OptionError, WsindyError } from '../core/errors';
 import type { ProgressEvent } from '../core/progress';
 import type { CompressOptions } from '../core/options';
 import { readFile } from 'node:fs/promises';
+import { MODEL_MIME } from '../protocol/webview';
 import { compressShards } from '../core/shards/compressShards';
 import { daskEngine, localEngine } from '../core/shards/engine';
 import { reconstructShards } from '../core/shards/reconstructShards';
@@ -23,7 +24,7 @@ const USAGE = `Usage:
                   [--streaming | --no-streaming] [--streaming-above-mb MB] [--force-model]
                   [--force] [--json] [--quiet]
   wsindy reconstruct <model.wsindy> [-o out.csv] [--force] [--json] [--quiet]
-  wsindy info <model.wsindy> [--json [--plots]] [--equations]
+  wsindy info <model.wsindy> [--json [--plots] | --bundle] [--equations]
   wsindy compress-shards <folder|glob> -o out.wsindy [--dask tcp://host:8786 | --local N]
                   [--dask-timeout S] [--work-dir DIR] [compress flags] [--force] [--json] [--quiet]
   wsindy reconstruct <model.wsindy> --shards DIR [--force] [--json]
@@ -80,6 +81,7 @@ async function main(argv: string[]): Promise<void> {
       'dask-timeout': { type: 'string' },
       shards: { type: 'string' },
       plots: { type: 'boolean' },
+      bundle: { type: 'boolean' },
     },
   });
   const [command, input, ...extra] = positionals;
@@ -190,10 +192,13 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'info': {
-      // --plots: downsampled plot series in the JSON (what the notebook renderer draws)
+      // --plots: downsampled plot series in the JSON (what the notebook renderer draws). --bundle: a
+      // Jupyter mime bundle of it and its text (IPython.display.display(bundle, raw=True)).
       if (values.plots && !values.json) throw new OptionError('--plots adds the plot series to the JSON: use it with --json');
-      const info = await describeModelFile(input, { equations: Boolean(values.equations), ...(values.plots ? { plots: DESCRIPTION_PLOTS } : {}) });
-      await say(values.json ? JSON.stringify(info, null, 2) : info.text);
+      if (values.bundle && values.json) throw new OptionError('--bundle prints its own JSON (the --json --plots object and its text): drop --json');
+      const info = await describeModelFile(input, { equations: Boolean(values.equations), ...(values.plots || values.bundle ? { plots: DESCRIPTION_PLOTS } : {}) });
+      if (values.bundle) await say(JSON.stringify({ [MODEL_MIME]: info, 'text/plain': info.text }));
+      else await say(values.json ? JSON.stringify(info, null, 2) : info.text);
       return;
     }
     default:

@@ -140,8 +140,8 @@ export class WorkerClient implements vscode.Disposable {
   }
 
   /** `wsindy info --json [--plots]` of a model, decoded in a worker. */
-  describe(modelPath: string, plots: boolean, opts: RunOptions = {}): Promise<ModelDescription> {
-    return this.run({ kind: 'describe', modelPath, plots }, opts).then((r) => {
+  describe(modelPath: string, what: { plots: boolean; equations?: boolean }, opts: RunOptions = {}): Promise<ModelDescription> {
+    return this.run({ kind: 'describe', modelPath, plots: what.plots, equations: what.equations }, opts).then((r) => {
       if (r.kind !== 'describe') throw new JobError({ code: 'E_PROTOCOL', message: `Unexpected ${r.kind} result for a describe job.` });
       return r.description;
     });

@@ -167,3 +167,9 @@ export interface RendererSavePlotMessage extends SavePlotMessage {
 }
 
 export type RendererToHost = RendererCopyMessage | RendererSavePlotMessage | LogMessage;
+
+/**
+ * The notebook output mime type of a model (contributes.notebookRenderer): its data is the object
+ * `wsindy info --json --plots` prints; `wsindy info --bundle` prints it with its text/plain form.
+ */
+export const MODEL_MIME = 'application/vnd.wsindy.model+json';

@@ -41,6 +41,8 @@ export interface DescribeRequest {
   modelPath: string;
   /** Also the downsampled plot series. */
   plots: boolean;
+  /** The equations of a dense model or none too (`info --equations`). */
+  equations?: boolean;
 }
 
 export type WorkerRequest = CompressRequest | ReconstructRequest | ViewDataRequest | DescribeRequest;

@@ -38,7 +38,7 @@ export async function runJob(req: WorkerRequest, progress: ProgressSink): Promis
     case 'viewData':
       return { kind: 'viewData', data: await runViewData(req.modelPath, req.maxPoints, progress) };
     case 'describe':
-      return { kind: 'describe', description: await describeModelFile(req.modelPath, req.plots ? { plots: DESCRIPTION_PLOTS, progress } : {}) };
+      return { kind: 'describe', description: await describeModelFile(req.modelPath, { equations: req.equations === true, ...(req.plots ? { plots: DESCRIPTION_PLOTS, progress } : {}) }) };
     default: {
       const unknown: { kind?: unknown } = req;
       throw new WsindyError('E_PROTOCOL', `Unknown job kind ${JSON.stringify(unknown.kind)}`);

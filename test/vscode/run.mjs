@@ -3,7 +3,7 @@
 //    (code-server 4.100.3), with this folder's extension loaded as the development extension;
 // 2. runs the UI tests (ui.mjs) through headless Chromium + playwright-core;
 // 3. writes {passed, failed} to $WSINDY_TEST_RESULT. No test run, or a runner failure, counts as failed.
-// Options: WSINDY_SUITE_GREP=<mocha grep>, WSINDY_SKIP_UI=1 / WSINDY_SKIP_SUITE=1 (local use only).
+// Options: WSINDY_SUITE_GREP=<mocha grep>, WSINDY_UI_GREP=<regexp>, WSINDY_SKIP_UI=1 / WSINDY_SKIP_SUITE=1 (local use only).
 import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';

@@ -3,12 +3,14 @@
 //   lorenz.wsindy appears in the Explorer;
 // - palette "Weak-SINDy: Reconstruct CSV from Model" → pick the model in the file dialog →
 //   lorenz.reconstructed.csv appears in the Explorer;
-// - the model view (uiModelView.mjs): equations, plots, copy, save, reconstruct, error page.
+// - the model view (uiModelView.mjs): equations, plots, copy, save, reconstruct, error page;
+// - the notebook renderer (uiNotebook.mjs): a saved .ipynb output of the model mime type.
 import { createRequire } from 'node:module';
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { modelViewUiTests } from './uiModelView.mjs';
+import { notebookUiTests } from './uiNotebook.mjs';
 
 const require = createRequire(import.meta.url);
 const h = require('./harness.js');
@@ -72,7 +74,10 @@ export async function runUiTests({ root, outDir }) {
   const logs = [];
   const result = { passed: 0, failed: 0 };
   let page;
+  // WSINDY_UI_GREP=<regexp>: only the tests whose name matches, and the first (local use only).
+  const grep = process.env.WSINDY_UI_GREP ? new RegExp(process.env.WSINDY_UI_GREP) : null;
   const test = async (name, fn) => {
+    if (grep && page && !grep.test(name)) return;
     const t0 = Date.now();
     try {
       await fn();
@@ -92,7 +97,7 @@ export async function runUiTests({ root, outDir }) {
       // Clipboard permissions: the model view's Copy buttons go through VS Code's clipboard service to
       // the browser's clipboard, which the tests read back.
       page = await browser.newPage({ viewport: { width: 1400, height: 900 }, permissions: ['clipboard-read', 'clipboard-write'] });
-      page.on('console', (m) => logs.push(`[console.${m.type()}] ${m.text()}`));
+      page.on('console', (m) => logs.push(`[console.${m.type()}] ${m.text()} @${m.location().url}`));
       page.on('pageerror', (e) => logs.push(`[pageerror] ${e.message}`));
       const authority = new URL(server.url).host;
       const payload = [['extensionDevelopmentPath', `vscode-remote://${authority}${root}`]];
@@ -228,6 +233,7 @@ export async function runUiTests({ root, outDir }) {
     });
 
     await modelViewUiTests({ page: () => page, ws, root, test, contextMenu, explorerRow });
+    await notebookUiTests({ page: () => page, ws, root, logs, test, explorerRow });
   } finally {
     await browser.close().catch(() => {});
     await server.stop();

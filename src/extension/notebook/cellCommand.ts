@@ -11,15 +11,15 @@ import type { CompressOptions } from '../../core/options';
 export type CellCommand =
   | { kind: 'compress'; csvPath: string; outPath: string; options: CompressOptions; force: boolean }
   | { kind: 'reconstruct'; modelPath: string; outPath: string; force: boolean }
-  | { kind: 'info'; modelPath: string };
+  | { kind: 'info'; modelPath: string; equations: boolean };
 
 export const CELL_USAGE = [
   'A Weak-SINDy cell is one command line (paths relative to the notebook):',
   '  compress <file.csv> [-o model.wsindy] [--tolerance T | --abs-error E | --model-only] [--degree D] [--threshold T|auto]',
-  '           [--rank R|auto] [--energy F] [--trig] [--layout auto|rows|columns] [--time-column NAME] [--dt X]',
-  '           [--streaming | --no-streaming] [--streaming-above-mb MB] [--force]',
+  '           [--rank R|auto] [--energy F] [--trig] [--force-model] [--layout auto|rows|columns] [--time-column NAME]',
+  '           [--dt X] [--comment-prefix TEXT] [--decimal auto|.|,] [--streaming | --no-streaming] [--streaming-above-mb MB] [--force]',
   '  reconstruct <model.wsindy> [-o out.csv] [--force]',
-  '  info <model.wsindy>',
+  '  info <model.wsindy> [--equations]',
 ].join('\n');
 
 /** Shell-like words: spaces separate, '…' and "…" quote, \ escapes the next character (outside '…'). */
@@ -91,9 +91,13 @@ export function parseCell(source: string, folder: string): CellCommand {
         rank: { type: 'string' },
         energy: { type: 'string' },
         trig: { type: 'boolean' },
+        'force-model': { type: 'boolean' },
         layout: { type: 'string' },
         'time-column': { type: 'string' },
         dt: { type: 'string' },
+        'comment-prefix': { type: 'string' },
+        decimal: { type: 'string' },
+        equations: { type: 'boolean' },
         streaming: { type: 'boolean' },
         'no-streaming': { type: 'boolean' },
         'streaming-above-mb': { type: 'string' },
@@ -114,9 +118,10 @@ export function parseCell(source: string, folder: string): CellCommand {
     const given = names.filter((n) => (values as Record<string, unknown>)[n] !== undefined);
     if (given.length) throw new OptionError(`--${given[0]} does not apply to ${cmd}`);
   };
-  const compressFlags = ['tolerance', 'abs-error', 'model-only', 'degree', 'threshold', 'rank', 'energy', 'trig', 'layout', 'time-column', 'dt', 'streaming', 'no-streaming', 'streaming-above-mb'];
+  const compressFlags = ['tolerance', 'abs-error', 'model-only', 'degree', 'threshold', 'rank', 'energy', 'trig', 'force-model', 'layout', 'time-column', 'dt', 'comment-prefix', 'decimal', 'streaming', 'no-streaming', 'streaming-above-mb'];
   switch (command) {
     case 'compress': {
+      onlyFor(['equations'], 'compress');
       const options = resolveCompressOptions({
         tolerance: values.tolerance,
         absError: values['abs-error'],
@@ -126,9 +131,12 @@ export function parseCell(source: string, folder: string): CellCommand {
         rank: values.rank,
         energy: values.energy,
         trig: values.trig,
+        forceModel: values['force-model'],
         layout: values.layout,
         timeColumn: values['time-column'],
         dt: values.dt,
+        commentPrefix: values['comment-prefix'],
+        decimal: values.decimal,
         streaming: values.streaming ? 'on' : values['no-streaming'] ? 'off' : undefined,
         streamingAboveMB: values['streaming-above-mb'],
       });
@@ -138,12 +146,12 @@ export function parseCell(source: string, folder: string): CellCommand {
       return { kind: 'compress', csvPath: path, outPath, options, force };
     }
     case 'reconstruct': {
-      onlyFor(compressFlags, 'reconstruct');
+      onlyFor([...compressFlags, 'equations'], 'reconstruct');
       const outPath = values.output ? inFolder(folder, values.output) : join(dirname(path), basename(path, extname(path)) + '.reconstructed.csv');
       return { kind: 'reconstruct', modelPath: path, outPath, force };
     }
     default:
       onlyFor([...compressFlags, 'output', 'force'], 'info');
-      return { kind: 'info', modelPath: path };
+      return { kind: 'info', modelPath: path, equations: Boolean(values.equations) };
   }
 }

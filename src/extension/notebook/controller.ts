@@ -15,9 +15,9 @@ import { JobError, type WorkerClient } from '../workerClient';
 import { ProgressMapper } from '../jobs';
 import { readJobLimits } from '../settings';
 import { parseCell, type CellCommand } from './cellCommand';
+import { MODEL_MIME } from '../../protocol/webview';
 import type { Log } from '../log';
 
-export const MODEL_MIME = 'application/vnd.wsindy.model+json';
 export const CONTROLLER_ID = 'wsindy.kernel';
 export const CONTROLLER_LABEL = 'Weak-SINDy';
 /** Kernel name a notebook can carry in metadata.kernelspec.name to prefer this kernel. */
@@ -176,7 +176,7 @@ class WsindyKernel implements vscode.Disposable {
       case 'compress': {
         refuse(c.outPath, c.force);
         const s = await this.client.compress(c.csvPath, c.outPath, c.options, { ...opts, onProgress: this.progress(execution, `compress ${show(c.csvPath)}`, 'compress') });
-        const d = forNotebook(await this.client.describe(c.outPath, true, opts), folder);
+        const d = forNotebook(await this.client.describe(c.outPath, { plots: true }, opts), folder);
         return [modelOutput(d, compressText(s, d, show(s.outPath)))];
       }
       case 'reconstruct': {
@@ -185,8 +185,8 @@ class WsindyKernel implements vscode.Disposable {
         return [new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.text(`${show(s.outPath)}: ${s.n} variables × ${s.m} steps, ${s.bytesWritten} bytes`, 'text/plain')])];
       }
       case 'info': {
-        const d = forNotebook(await this.client.describe(c.modelPath, true, { ...opts, onProgress: this.progress(execution, `info ${show(c.modelPath)}`, null) }), folder);
-        return [modelOutput(d, `${d.text}\n${d.outcomeText}`)];
+        const d = forNotebook(await this.client.describe(c.modelPath, { plots: true, equations: c.equations }, { ...opts, onProgress: this.progress(execution, `info ${show(c.modelPath)}`, null) }), folder);
+        return [modelOutput(d, d.text)];
       }
     }
   }

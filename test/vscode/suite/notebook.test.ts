@@ -30,6 +30,7 @@ async function openWithKernel(path: string): Promise<vscode.NotebookDocument> {
 const items = (cell: vscode.NotebookCell): vscode.NotebookCellOutputItem[] => cell.outputs.flatMap((o) => o.items);
 const text = (item: vscode.NotebookCellOutputItem): string => new TextDecoder().decode(item.data);
 
+/** Run one cell through VS Code's command (the kernel picked above); resolves when the cell has run. */
 async function run(nb: vscode.NotebookDocument, index: number): Promise<void> {
   await vscode.commands.executeCommand('notebook.cell.execute', { ranges: [{ start: index, end: index + 1 }], document: nb.uri });
 }
@@ -114,11 +115,13 @@ suite('notebook kernel', () => {
     const path = join(dir, 'long.ipynb');
     writeFileSync(path, ipynb(['compress long.csv --tolerance 1e-5 --streaming']));
     const nb = await openWithKernel(path);
-    await run(nb, 0);
+    // notebook.cell.execute resolves when the cell has run: not awaited here.
+    const running = run(nb, 0);
     // Progress shows in the cell while the worker runs.
     const progress = await waitFor('progress in the cell', () => items(nb.cellAt(0)).map(text).find((t) => /^compress long\.csv: .+ \d+%$/.test(t)), 60_000);
     assert.ok(progress);
     await vscode.commands.executeCommand('notebook.cell.cancelExecution', { ranges: [{ start: 0, end: 1 }], document: nb.uri });
+    await running;
     const c = await ended(nb, 0, 60_000);
     assert.equal(c.executionSummary?.success, false);
     assert.deepEqual(items(c).map(text), ['Interrupted: nothing was written.']);

@@ -1,0 +1,118 @@
+// UI tests of the notebook renderer (contributes.notebookRenderer, webview/notebook.ts) in the real VS Code
+// workbench (code-server): an .ipynb whose saved output carries `application/vnd.wsindy.model+json`
+// (what `wsindy info --json --plots` prints, as a Python notebook displays it) is opened from the
+// Explorer; VS Code's notebook output webview, with its own CSP, loads dist/notebookRenderer.js.
+// - KaTeX equations with the right terms, the summary and the plots drawn;
+// - no CSP violation and no script error from the output webview (its console is collected);
+// - the time from the output given to the equations painted is measured and printed (target ≤ 1 s),
+//   not asserted (shared machine).
+// The model file is deleted first: the output shows what the notebook saved, nothing else.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MODEL_VIEW } from '../webview/frame.mjs';
+
+const MIME = 'application/vnd.wsindy.model+json';
+
+/** The saved notebook: one Python cell displaying the bundle, its display_data output kept. */
+function savedNotebook(bundle, text) {
+  return JSON.stringify({
+    cells: [
+      {
+        cell_type: 'code',
+        execution_count: 1,
+        metadata: {},
+        source: ['import json\n', 'from IPython.display import display\n', `display({"${MIME}": json.load(open("m.json")), "text/plain": "…"}, raw=True)`],
+        outputs: [{ output_type: 'display_data', metadata: {}, data: { [MIME]: bundle, 'text/plain': text.split('\n').map((l, i, a) => (i < a.length - 1 ? `${l}\n` : l)) } }],
+      },
+    ],
+    metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' }, language_info: { name: 'python' } },
+    nbformat: 4,
+    nbformat_minor: 5,
+  }, null, 1);
+}
+
+/** The frame of the notebook's output webview once it shows Weak-SINDy equations (or its error page). */
+async function findOutputFrame(page, timeoutMs) {
+  const end = Date.now() + timeoutMs;
+  const sel = `.wsindy-view ${MODEL_VIEW.equation} .katex, .wsindy-view ${MODEL_VIEW.errorPage}`;
+  while (Date.now() < end) {
+    for (const f of page.frames()) {
+      try {
+        if (await f.$(sel)) return f;
+      } catch {
+        // detached or navigating frame
+      }
+    }
+    await page.waitForTimeout(250);
+  }
+  throw new Error(`no notebook output with Weak-SINDy equations within ${timeoutMs} ms`);
+}
+
+/**
+ * @param {object} o
+ * @param {() => import('playwright-core').Page} o.page the workbench page
+ * @param {string} o.ws the workspace folder open in the workbench
+ * @param {string} o.root this repository (dist/cli.js, samples/)
+ * @param {string[]} o.logs the page's console lines, `[console.<type>] <text> @<url>` (all frames)
+ * @param {(name: string, fn: () => Promise<void>) => Promise<void>} o.test
+ * @param {(page: any, file: string) => any} o.explorerRow
+ */
+export async function notebookUiTests({ page: getPage, ws, root, logs, test, explorerRow }) {
+  await test('notebook renderer: a saved .ipynb output of the model mime type shows KaTeX equations, summary and plots; no CSP violation or script error', async () => {
+    const page = getPage();
+    // The bundle as a Python notebook would have it: made by the CLI, the model file then removed.
+    const cli = join(root, 'dist', 'cli.js');
+    copyFileSync(join(root, 'samples', 'lorenz.csv'), join(ws, 'nb-lorenz.csv'));
+    const c = spawnSync(process.execPath, [cli, 'compress', join(ws, 'nb-lorenz.csv'), '-o', join(ws, 'nb-lorenz.wsindy'), '--quiet', '--force'], { encoding: 'utf8' });
+    if (c.status !== 0) throw new Error(`compress failed: ${c.stderr}`);
+    const info = spawnSync(process.execPath, [cli, 'info', join(ws, 'nb-lorenz.wsindy'), '--json', '--plots'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    if (info.status !== 0) throw new Error(`info failed: ${info.stderr}`);
+    const bundle = JSON.parse(info.stdout);
+    rmSync(join(ws, 'nb-lorenz.wsindy'));
+    rmSync(join(ws, 'nb-lorenz.csv'));
+    writeFileSync(join(ws, 'saved-output.ipynb'), savedNotebook(bundle, bundle.text));
+
+    const firstLog = logs.length;
+    await explorerRow(page, 'saved-output.ipynb').waitFor({ timeout: 30000 });
+    await explorerRow(page, 'saved-output.ipynb').click();
+    await page.locator('.tabs-container .tab.active', { hasText: 'saved-output.ipynb' }).waitFor({ timeout: 15000 });
+    const frame = await findOutputFrame(page, 90000);
+    // Shown once its stylesheets have loaded (hidden until then).
+    await frame.waitForSelector('[data-equations-ms]', { timeout: 30000, state: 'attached' });
+    if (await frame.$(`.wsindy-view ${MODEL_VIEW.errorPage}`)) throw new Error(`error page: ${await frame.textContent(`.wsindy-view ${MODEL_VIEW.errorPage}`)}`);
+
+    const equations = await frame.$$eval(`.wsindy-view ${MODEL_VIEW.equation}`, (els, texSel) =>
+      els.map((e) => ({ state: e.getAttribute('data-state') ?? '', tex: e.querySelector(texSel)?.textContent ?? '', text: e.querySelector('.katex-html')?.textContent ?? '' })), MODEL_VIEW.equationTex);
+    if (equations.length !== 3) throw new Error(`${equations.length} equations: ${JSON.stringify(equations)}`);
+    const [ex, ey, ez] = equations.map((e) => e.text.replace(/\s+/g, ''));
+    if (!/[−-]10(\.\d+)?x/.test(ex) || !/\+10(\.\d+)?y/.test(ex)) throw new Error(`ẋ rendered as "${equations[0].text}"`);
+    if (!/xz/.test(ey) || !/xy/.test(ez)) throw new Error(`ẏ/ż rendered as "${equations[1].text}" / "${equations[2].text}"`);
+    if (!/\\dot\{x\}/.test(equations[0].tex)) throw new Error(`ẋ TeX: ${equations[0].tex}`);
+    // KaTeX's stylesheet loaded through the CSP (unstyled KaTeX shows the MathML and the HTML twice).
+    const mathmlHidden = await frame.$eval('.wsindy-view .katex-mathml', (e) => getComputedStyle(e).position === 'absolute' && e.getBoundingClientRect().width <= 1);
+    if (!mathmlHidden) throw new Error('KaTeX stylesheet not applied (its MathML part is visible)');
+    const summary = await frame.$eval('.wsindy-view dl.summary', (e) => e.textContent ?? '');
+    if (!/3 variables × \d+ steps/.test(summary)) throw new Error(`summary: ${summary}`);
+
+    // The view's stylesheet loaded too (media/view.css, copied to dist/ by the build).
+    const scoped = await frame.$eval('.wsindy-view dl.summary', (e) => getComputedStyle(e).display);
+    if (scoped !== 'grid') throw new Error(`the view's stylesheet is not applied (summary display: ${scoped})`);
+
+    // The plots from the saved series.
+    await frame.waitForSelector('[data-plots="ready"]', { timeout: 90000, state: 'attached' });
+    const drawn = await frame.$$eval(`.wsindy-view ${MODEL_VIEW.plotSvg}`, (svgs) => svgs.filter((s) => s.querySelectorAll('path, rect, line').length > 0 && s.getBoundingClientRect().width > 50).length);
+    if (drawn < 4) throw new Error(`only ${drawn} plots drawn`);
+
+    const ms = await frame.$eval('[data-equations-ms]', (e) => e.getAttribute('data-equations-ms'));
+    console.log(`[ui]   notebook renderer: equations painted ${ms} ms after the output was given (target ≤ 1000 ms, not asserted)`);
+
+    // Nothing wrong reported by the output webview: CSP violations are console errors ("Refused to …",
+    // "Content Security Policy"), failed loads console errors at the webview's resource origin, script
+    // errors page errors; collected from every frame.
+    await page.waitForTimeout(1000);
+    const problems = logs.slice(firstLog).filter((l) => /Content Security Policy|Refused to|^\[pageerror\]/.test(l) || (/^\[console\.error\]/.test(l) && /\/webview\/|vscode-cdn\.net|vscode-resource|notebookRenderer|katex/i.test(l)));
+    if (problems.length) throw new Error(`${problems.length} CSP violations / script errors:\n${problems.slice(0, 10).join('\n')}`);
+    await page.keyboard.press('Control+W').catch(() => {});
+  });
+}
