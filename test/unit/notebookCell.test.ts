@@ -33,7 +33,9 @@ test('compress: paths relative to the notebook, the model next to the CSV by def
 test('reconstruct and info', () => {
   assert.deepEqual(parseCell('reconstruct m.wsindy', NB), { kind: 'reconstruct', modelPath: join(NB, 'm.wsindy'), outPath: join(NB, 'm.reconstructed.csv'), force: false });
   assert.deepEqual(parseCell('reconstruct m.wsindy -o r.csv -f', NB), { kind: 'reconstruct', modelPath: join(NB, 'm.wsindy'), outPath: join(NB, 'r.csv'), force: true });
-  assert.deepEqual(parseCell('info sub/m.wsindy', NB), { kind: 'info', modelPath: join(NB, 'sub/m.wsindy') });
+  assert.deepEqual(parseCell('info sub/m.wsindy', NB), { kind: 'info', modelPath: join(NB, 'sub/m.wsindy'), equations: false });
+  assert.deepEqual(parseCell('info m.wsindy --equations', NB), { kind: 'info', modelPath: join(NB, 'm.wsindy'), equations: true });
+  assert.throws(() => parseCell('compress a.csv --equations', NB), /--equations does not apply to compress/);
 });
 
 test('bad cells: one-line OptionErrors naming what is wrong', () => {
