@@ -60,6 +60,10 @@ let counter = 0;
 
 export function activate(context: RendererContext) {
   void addStyles();
+  // The toolkit reads VS Code's theme variables on the window's `load` event (and watches the body's
+  // class only from then on). The output webview has loaded long before it imports this module, so its
+  // buttons and tabs would keep the toolkit's default (dark) colours in every theme: replay the event.
+  if (document.readyState === 'complete') window.dispatchEvent(new Event('load'));
   const live = new Map<string, Live>();
   /** Per output, for the life of the webview (outputs are re-rendered when scrolled back into view). */
   const states = new Map<string, ViewState>();

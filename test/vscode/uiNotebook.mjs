@@ -99,11 +99,25 @@ export async function notebookUiTests({ page: getPage, ws, root, logs, test, exp
     const scoped = await frame.$eval('.wsindy-view dl.summary', (e) => getComputedStyle(e).display);
     if (scoped !== 'grid') throw new Error(`the view's stylesheet is not applied (summary display: ${scoped})`);
 
+    // The toolkit's elements follow the workbench theme (Light Modern here): the tabs' text is the theme's
+    // foreground, not the toolkit's dark-theme default.
+    const colours = await frame.evaluate(() => ({
+      fg: getComputedStyle(document.body).getPropertyValue('--vscode-panelTitle-activeForeground').trim(),
+      tab: getComputedStyle(document.querySelector('.wsindy-view vscode-panel-tab[aria-selected="true"]')).color,
+    }));
+    const hex = (rgb) => '#' + (rgb.match(/\d+/g) ?? []).slice(0, 3).map((v) => Number(v).toString(16).padStart(2, '0')).join('');
+    if (!colours.fg || hex(colours.tab) !== colours.fg.toLowerCase()) throw new Error(`toolkit colours not the theme's: tab ${colours.tab}, theme ${colours.fg}`);
+
     // The plots from the saved series.
     await frame.waitForSelector('[data-plots="ready"]', { timeout: 90000, state: 'attached' });
     const drawn = await frame.$$eval(`.wsindy-view ${MODEL_VIEW.plotSvg}`, (svgs) => svgs.filter((s) => s.querySelectorAll('path, rect, line').length > 0 && s.getBoundingClientRect().width > 50).length);
     if (drawn < 4) throw new Error(`only ${drawn} plots drawn`);
 
+    // WSINDY_SCREENSHOTS=1: the README's screenshot.
+    if (process.env.WSINDY_SCREENSHOTS === '1') {
+      await page.waitForTimeout(1500);
+      await page.screenshot({ path: join(root, 'docs', 'screenshots', 'notebook-renderer.png') });
+    }
     const ms = await frame.$eval('[data-equations-ms]', (e) => e.getAttribute('data-equations-ms'));
     console.log(`[ui]   notebook renderer: equations painted ${ms} ms after the output was given (target ≤ 1000 ms, not asserted)`);
 
