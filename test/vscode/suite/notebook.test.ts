@@ -72,8 +72,15 @@ suite('notebook kernel', () => {
     assert.equal(info.executionSummary?.success, true);
     assert.ok(items(info).some((i) => i.mime === MIME));
 
-    await nb.save();
-    const saved = JSON.parse(readFileSync(path, 'utf8')) as { cells: { outputs: { data?: Record<string, unknown> }[] }[] };
+    assert.equal(nb.isDirty, true, 'running cells should have changed the notebook');
+    assert.equal(await nb.save(), true, 'the notebook was not saved');
+    // save() can resolve a moment before the file holds the new text (code-server's remote file
+    // service): wait for the outputs to be on disk, then check them.
+    type Saved = { cells: { outputs: { data?: Record<string, unknown> }[] }[] };
+    const saved = await waitFor('the outputs saved in run.ipynb', () => {
+      const s = JSON.parse(readFileSync(path, 'utf8')) as Saved;
+      return s.cells[0].outputs.length > 0 ? s : undefined;
+    }, 20_000);
     const out = saved.cells[0].outputs[0]?.data ?? {};
     assert.ok(out[MIME] && typeof out[MIME] === 'object', `saved output mimes: ${Object.keys(out)}`);
     assert.deepEqual((out[MIME] as { view: { equations: { state: string }[] } }).view.equations.map((e) => e.state), ['x', 'y', 'z']);
