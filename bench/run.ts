@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark, each in its own process so one's memory does not skew another's.
-// Benchmarks are not tests: nothing here asserts a time. Options: --only fit,systems,csv,compression,fields,scale,shards
+// Benchmarks are not tests: nothing here asserts a time. Options: --only fit,systems,csv,compression,fields,scale,shards,budget
 // --large (adds the 2000×50000 scale case, a ~1.3 GB CSV).
 import { spawnSync } from 'node:child_process';
 
@@ -20,6 +20,8 @@ const benches: [string, string[]][] = [
   ['scale', ['bench/scale.ts', '--sizes', `3x10000,256x4000,400x8000${large ? ',2000x50000' : ''}`, '--runs', '3']],
   // compress-shards on a local Dask cluster (needs test/dask/install.sh): 64 shards, 1 and 2 workers
   ['shards', ['bench/shards.ts', '--shards', '64']],
+  // the coder's budget (issue 14): a random walk against Lorenz, compress times side by side
+  ['budget', ['bench/budget.ts', '--runs', '3']],
 ];
 
 let failed = 0;

@@ -695,6 +695,42 @@ export interface CodedSegment {
   size: number;
 }
 
+/** Above this many values the no-model route picks its predictor on a stretch of about this many (see directChoice). */
+const DIRECT_SAMPLE_VALUES = 2 ** 19;
+
+/** The context of columns [j0, j1) of a no-model context (no basis: the states are the rows). */
+function columnsOf(ctx: Context, j0: number, j1: number): Context {
+  const cut = (rows: readonly Float64Array[]) => rows.map((row) => row.subarray(j0, j1));
+  return { ...ctx, m: j1 - j0, series: cut(ctx.series), trueStates: cut(ctx.trueStates), errorBounds: null, setup: { ...ctx.setup, time: ctx.setup.time.subarray(j0, j1) } };
+}
+
+/**
+ * On large data, the no-model route's predictor from exact coded sizes on a stretch of time in the
+ * middle of the segment (all rows, so the predictors along the variables see their neighbours): 0 for
+ * the block transforms, else an interpolation id. Null on small data (every predictor is coded in full).
+ */
+function directChoice(ctx: Context, mode: CompressionMode): number | null {
+  const { n, m } = ctx;
+  if (n * m <= RANK_ABOVE_VALUES) return null;
+  const W = Math.max(256, 2 ** Math.floor(Math.log2(DIRECT_SAMPLE_VALUES / n)));
+  if (2 * W > m) return null;
+  const j0 = Math.floor((m - W) / 2);
+  const sub = columnsOf(ctx, j0, j0 + W);
+  const scratch: Scratch = { p: new Float64Array(W), q: new Float64Array(W), rec: new Float64Array(W) };
+  const windows: Window[] = [{ start: 0, end: W, model: false }];
+  const block = residualPass(sub, windows, [], null, mode, scratch);
+  let best = 0;
+  let bestSize = block.RESI.length + block.UNPR.length;
+  for (const id of interpolationIds(n, m)) {
+    const alt = interpolatedPass(sub, windows, [], id, scratch, bestSize);
+    if (alt && alt.RESI.length + alt.UNPR.length < bestSize) {
+      best = id;
+      bestSize = alt.RESI.length + alt.UNPR.length;
+    }
+  }
+  return best;
+}
+
 /**
  * The no-model route's segment: one window without the model, the data themselves coded by the smallest
  * of the residual predictors. Gives up (size Infinity) once it cannot come in under `above` bytes.
@@ -705,9 +741,11 @@ function encodeDirect(ctx: Context, mode: CompressionMode, above: number): Coded
   const WIND = writeWindows(windows, 0, [], ctx.r);
   const scratch: Scratch = { p: new Float64Array(m), q: new Float64Array(m), rec: new Float64Array(m) };
   const states: Float64Array[] = [];
-  let pass: Pass | null = residualPass(ctx, windows, states, null, mode, scratch, { fixed: WIND.length, scale: 1, above });
+  const choice = ctx.bound > 0 ? directChoice(ctx, mode) : null;
+  let pass: Pass | null = choice === null || choice === 0 ? residualPass(ctx, windows, states, null, mode, scratch, { fixed: WIND.length, scale: 1, above }) : null;
   const room = () => Math.min(pass ? pass.RESI.length + pass.UNPR.length : Infinity, above - WIND.length);
-  for (const id of ctx.bound > 0 ? interpolationCandidates(ctx, windows, states, scratch, room()) : []) {
+  const ids = choice === null ? (ctx.bound > 0 ? interpolationCandidates(ctx, windows, states, scratch, room()) : []) : choice === 0 ? [] : [choice];
+  for (const id of ids) {
     const alt = interpolatedPass(ctx, windows, states, id, scratch, room());
     if (alt && (!pass || alt.RESI.length + alt.UNPR.length < pass.RESI.length + pass.UNPR.length)) pass = alt;
   }
@@ -732,7 +770,7 @@ function encodeDirect(ctx: Context, mode: CompressionMode, above: number): Coded
  * Code the samples of `series` (n rows of equal length) at `time`: candidate window schedules are compared
  * and the smallest wins. Sets plan.substeps on the first call. Memory: O(r·len) plus a few rows.
  */
-export function encodeSegment(plan: EncodePlan, series: readonly Float64Array[], time: Float64Array, progress: ProgressSink = noProgress, above = Infinity): CodedSegment {
+export function encodeSegment(plan: EncodePlan, series: readonly Float64Array[], time: Float64Array, progress: ProgressSink = noProgress, above = Infinity, trial: TrialSizes | null = null): CodedSegment {
   const { mode, n, bound, outK, basis, model } = plan;
   const m = time.length;
   const r = model.r;
@@ -801,10 +839,17 @@ export function encodeSegment(plan: EncodePlan, series: readonly Float64Array[],
     }
     for (const bits of ANCHOR_BITS) if (bits !== 8) consider(k++, evaluate(ctxFor(bits), bestSchedule(ctxFor(bits)), mode, rows, scratch, hopeless()));
     // pure residual last (candidate 0): usually far behind and given up on after a few rows
-    consider(0, evaluate(ctxFor(8), { windows: [{ start: 0, end: m, model: false }], prediction: null }, mode, rows, scratch, hopeless()));
+    consider(0, evaluate(ctxFor(8), { windows: [{ start: 0, end: m, model: false }], prediction: null }, mode, rows, scratch, trial ? Infinity : hopeless()));
   }
   progress({ phase: 'code', fraction: 0.75 });
   let chosen = candidates[best];
+  if (trial) {
+    // a trial (trialSaysDirect) only asks whether the model pays here: the smallest candidate with a model
+    // window against the pure residual (candidate 0), both as the search estimated them, nothing coded
+    trial.plain = candidates[0]?.size ?? Infinity;
+    trial.model = Math.min(...candidates.filter((c) => c && c.corrections.length > 0).map((c) => c.size));
+    return { m, WIND: chosen.WIND, RESI: new Uint8Array(0), UNPR: new Uint8Array(0), predCrc: 0, reconCrc: 0, maxError: Infinity, sumSq: Infinity, windows: chosen.windows.length, modelWindows: chosen.corrections.length, printStep: true, size: Infinity };
+  }
   if (!chosen.pass) {
     // estimated sizes: code the few best in full and keep the smallest (ties: the earlier schedule)
     const order = candidates.map((_c, k) => k).sort((x, y) => candidates[x].size - candidates[y].size || x - y);
@@ -997,9 +1042,8 @@ export function encodeWsindy(input: EncodeInput, progress: ProgressSink = noProg
   if (bad >= 0) throw new InputError({ file }, `non-finite value in ${dataset.names[Math.floor(bad / m)]} at sample ${(bad % m) + 1}`);
   const pod = system.pod;
   const r = system.model.stateNames.length;
-  // a_k(t_j) = Σ_i U_ik (x_ij − mean_i) with the unrounded basis: the stored basis's precision follows from it
-  const amax = pod && pod.modes.length === n * r && pod.mean.length === n ? coordinateExtremes(series, pod.mean, pod.modes, r) : pod ? new Float64Array(0) : null;
-  const planInput: PlanInput = { mode, tolerance: input.tolerance, absError: input.absError, n, min, max, system, amax };
+  const podFits = pod !== null && pod.modes.length === n * r && pod.mean.length === n;
+  const planBase: PlanInput = { mode, tolerance: input.tolerance, absError: input.absError, n, min, max, system, amax: null };
   // Long records are coded in segments, as the streaming coder does: the candidates' per-step state
   // (windows, anchors, predicted states) then stays O(segment) instead of O(m).
   const segmentLength = m > SEGMENT_ABOVE_STEPS ? SEGMENT_STEPS : m;
@@ -1013,13 +1057,6 @@ export function encodeWsindy(input: EncodeInput, progress: ProgressSink = noProg
     }
     return out;
   };
-  let plan = planEncoding(planInput);
-  let segments = codeAll(plan);
-  if (segments.some((s) => !s.printStep)) {
-    // an exception that cannot be printed at the step (not expected: see csv/outputStep.ts): full digits instead
-    plan = planEncoding({ ...planInput, outputStep: false });
-    segments = codeAll(plan);
-  }
   const info: FileInfo = {
     names: dataset.names,
     time: dataset.time,
@@ -1031,11 +1068,77 @@ export function encodeWsindy(input: EncodeInput, progress: ProgressSink = noProg
     settings: input.settings,
     forceModel: input.forceModel,
   };
+  if (mode === 'error-bounded' && (podFits || !pod) && trialSaysDirect(planBase, series, dataset.time)) {
+    // the budget: trial segments showed the model cannot pay, so the windows' search is not run at all
+    const direct = directRoute(planBase, info, dataset.names, series, dataset.time, segmentLength, Infinity);
+    if (direct) {
+      progress({ phase: 'code', fraction: 1 });
+      return direct;
+    }
+  }
+  // a_k(t_j) = Σ_i U_ik (x_ij − mean_i) with the unrounded basis: the stored basis's precision follows from it
+  const amax = pod && podFits ? coordinateExtremes(series, pod.mean, pod.modes, r) : pod ? new Float64Array(0) : null;
+  const planInput: PlanInput = { ...planBase, amax };
+  let plan = planEncoding(planInput);
+  let segments = codeAll(plan);
+  if (segments.some((s) => !s.printStep)) {
+    // an exception that cannot be printed at the step (not expected: see csv/outputStep.ts): full digits instead
+    plan = planEncoding({ ...planInput, outputStep: false });
+    segments = codeAll(plan);
+  }
   let result = assembleWsindy(plan, info, segments, segmentLength);
   const direct = mode === 'error-bounded' ? directRoute(planInput, info, dataset.names, series, dataset.time, segmentLength, result.bytes.length) : null;
   if (direct && direct.bytes.length < result.bytes.length) result = direct;
   progress({ phase: 'code', fraction: 1 });
   return result;
+}
+
+/** Records of at least this many steps get trial segments before the full search (shorter: the search is cheap). */
+export const TRIAL_ABOVE_STEPS = 2048;
+/** Trial segments: this many, spread over the record, of TRIAL_STEPS steps each (fewer with many variables). */
+const TRIAL_COUNT = 2;
+const TRIAL_STEPS = 512;
+
+/**
+ * Give up early on a model that does not pay: run the window search on TRIAL_COUNT short stretches of
+ * the record and compare, as the search estimates them (the same block-transform residual coder on
+ * both sides, nothing coded in full), its best schedule that uses the model with the pure residual
+ * (no window uses the model), both scaled to the whole record, the model's side plus its fixed cost
+ * (basis and coefficients). True when the model is not smaller: the caller then codes the no-model
+ * route only. False otherwise, and the full search runs as without the trial (the no-model route still
+ * competes by total size). A wrong true costs ratio only where the model loses on every stretch yet
+ * would have won on the whole record.
+ */
+export function trialSaysDirect(planInput: PlanInput, series: readonly Float64Array[], time: Float64Array): boolean {
+  const m = time.length;
+  const n = series.length;
+  if (m < TRIAL_ABOVE_STEPS || n > LIMITS.rank) return false;
+  const T = Math.max(128, Math.min(TRIAL_STEPS, 2 ** Math.ceil(Math.log2(65536 / n))));
+  const starts = Array.from({ length: TRIAL_COUNT }, (_, k) => Math.max(0, Math.min(m - T, Math.floor(((k + 0.5) * m) / TRIAL_COUNT - T / 2))));
+  const parts = starts.map((j0) => ({ series: series.map((s) => s.subarray(j0, j0 + T)), time: time.subarray(j0, j0 + T) }));
+  // the basis precision from the trial stretches' coordinates only (the estimate needs no pass over all the data)
+  const pod = planInput.system.pod;
+  const r = planInput.system.model.stateNames.length;
+  const amax = pod ? new Float64Array(r) : null;
+  if (pod && amax) for (const p of parts) coordinateExtremes(p.series, pod.mean, pod.modes, r, amax);
+  const modelPlan = planEncoding({ ...planInput, amax });
+  let model = 0;
+  let plain = 0;
+  for (const p of parts) {
+    const sizes: TrialSizes = { model: Infinity, plain: Infinity };
+    encodeSegment(modelPlan, p.series, p.time, noProgress, Infinity, sizes);
+    model += sizes.model;
+    plain += sizes.plain;
+  }
+  const scale = m / (T * TRIAL_COUNT);
+  const fixed = (modelPlan.basisBytes?.length ?? 0) + writeModelV3(modelPlan.model, modelPlan.substeps ?? 1).length;
+  return Number.isFinite(plain) && !(model * scale + fixed < plain * scale);
+}
+
+/** What a trial segment's search found (encodeSegment with `trial`): estimated bytes of its best model schedule and of the pure residual. */
+interface TrialSizes {
+  model: number;
+  plain: number;
 }
 
 /** The diagnostics as the header stores them: `autoDegree: true` in place of the degree record. */
