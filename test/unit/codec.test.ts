@@ -5,6 +5,7 @@ import { decodeWsindy, readWsindyHeader } from '../../src/core/codec/decode';
 import { encodeWsindy, type EncodeInput } from '../../src/core/codec/encode';
 import { decodeIntRows, encodeIntRows } from '../../src/core/codec/entropy';
 import { makeRhs } from '../../src/core/codec/predictor';
+import { ContextModel, RangeDecoder, RangeEncoder } from '../../src/core/codec/rangeCoder';
 import { exponentOfStep, printedValue } from '../../src/core/csv/outputStep';
 import { ByteReader, ByteWriter } from '../../src/core/codec/bytes';
 import { readTimeGrid, writeTimeGrid } from '../../src/core/codec/timeGrid';
@@ -412,4 +413,36 @@ test('v4: a sin/cos model keeps the reconstruction CRC (a changed prediction is 
   assert.throws(() => decodeWsindy(tamperModel(trig)), (e: unknown) => e instanceof FormatError && /reconstruction checksum mismatch/.test(e.message));
   // without sin/cos the prediction is exact IEEE arithmetic on the file's bytes, which the file CRC covers
   assert.throws(() => decodeWsindy(tamperModel(poly).map((v, k, a) => (k === a.length - 1 ? v ^ 1 : v))), (e: unknown) => e instanceof FormatError && /file CRC/.test(e.message));
+});
+
+test('range coder: the lean flush is 2-4 bytes shorter than the plain one and decodes to the same bits (decoders read zeros past the end)', () => {
+  const rand = mulberry32(77);
+  let saved = 0;
+  for (let k = 0; k < 300; k++) {
+    const count = Math.floor(rand() * 3000);
+    const p0 = [0.5, 0.9, 0.999, 0.1][k % 4];
+    const bits = Array.from({ length: count }, () => (rand() < p0 ? 0 : 1));
+    const coded = [true, false].map((lean) => {
+      const enc = new RangeEncoder();
+      const model = new ContextModel(4);
+      bits.forEach((b, i) => enc.bit(model, i % 4, b));
+      enc.direct(k, 12);
+      return enc.finish(lean);
+    });
+    for (const bytes of coded) {
+      const dec = new RangeDecoder(bytes);
+      const model = new ContextModel(4);
+      assert.ok(bits.every((b, i) => dec.bit(model, i % 4) === b), `case ${k}: bits differ`);
+      assert.equal(dec.direct(12), k);
+      assert.ok(dec.overrun <= 8, `case ${k}: overrun ${dec.overrun}`);
+    }
+    const cut = coded[1].length - coded[0].length;
+    assert.ok(cut >= 0 && cut <= 5, `case ${k}: ${cut} bytes`);
+    saved += cut;
+  }
+  assert.ok(saved >= 2 * 300, `${saved} bytes saved over 300 streams`);
+  // and through the int-rows coder
+  const rows = [Float64Array.from({ length: 500 }, (_, j) => (j % 97 === 0 ? 3 : 0)), new Float64Array(500)];
+  const back = decodeIntRows(encodeIntRows(rows), 2, 500, 'test');
+  rows.forEach((r, i) => assert.deepEqual(Array.from(back[i]), Array.from(r)));
 });

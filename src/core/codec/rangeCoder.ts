@@ -87,9 +87,26 @@ export class RangeEncoder {
   get written(): number {
     return this.n;
   }
-  finish(): Uint8Array {
+  /**
+   * Flush with the value in [low, low + range) that has the most trailing zero bits, then leave out the
+   * zero bytes that ends with: decoders read zeros past the end of a stream (RangeDecoder.next), so the
+   * symbols decode the same, 2-4 bytes shorter. Only flush bytes are left out (never below `written`).
+   * `lean = false`: the plain LZMA flush (what writers did before; tests compare the two).
+   */
+  finish(lean = true): Uint8Array {
+    const before = this.n;
+    for (let k = 32; k >= 1 && lean; k--) {
+      const step = 2 ** k;
+      const v = Math.ceil(this.low / step) * step;
+      if (v <= this.low + this.range - 1) {
+        this.low = v;
+        break;
+      }
+    }
     for (let i = 0; i < 5; i++) this.shiftLow();
-    return this.out.slice(0, this.n);
+    let end = this.n;
+    while (lean && end > Math.max(before, 1) && this.out[end - 1] === 0) end--;
+    return this.out.slice(0, end);
   }
 }
 
