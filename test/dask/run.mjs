@@ -124,8 +124,10 @@ async function main() {
     assert(a.rank === b.rank && a.pod === b.pod, `rank ${b.rank} vs ${a.rank}`);
     assert(JSON.stringify(b.equations.map((e) => e.terms.map((t) => t.term))) === JSON.stringify(a.equations.map((e) => e.terms.map((t) => t.term))), 'different terms');
     a.equations.forEach((e, i) => e.terms.forEach((t, k) => assert(Math.abs(t.coef - b.equations[i].terms[k].coef) <= 1e-6 * Math.max(1, Math.abs(t.coef)), `${e.lhs}: ${t.term} ${t.coef} vs ${b.equations[i].terms[k].coef}`)));
-    const ratio = JSON.parse(s.stdout).fileBytes / summary.fileBytes;
-    assert(ratio > 0.95, `file ${summary.fileBytes} bytes vs streaming ${JSON.parse(s.stdout).fileBytes}`);
+    // the sharded file also carries the shard list (names and step counts, for reconstruct --shards): at most
+    // 12 bytes a shard over the streaming file (measured 61 bytes for these 8 in format v4)
+    const streamedBytes = JSON.parse(s.stdout).fileBytes;
+    assert(summary.fileBytes <= streamedBytes + 12 * files.length, `file ${summary.fileBytes} bytes vs streaming ${streamedBytes}`);
     reference = readFileSync(out);
     // nothing of the run stays on the workers: their kernel processes exit at its end
     await waitFor(() => !strays(MARK).some((p) => p.includes('kernel-server')), 10_000, `kernel processes to exit: ${strays(MARK).join('; ')}`);
