@@ -139,6 +139,7 @@ export function chooseDegree(
   states: Float64Array[],
   time: Float64Array,
   tf: TestFunctions,
+  sigma?: Float64Array,
 ): DegreeChoice {
   const { K, r } = sys;
   const J = polynomialColumns(r, maxDegree);
@@ -152,7 +153,7 @@ export function chooseDegree(
   const whole = foldQr(sys, Array.from({ length: K }, (_, k) => k), J, invNorm);
   let bSq = 0;
   for (let i = 0; i < K * r; i++) bSq += sys.b[i] ** 2;
-  const noise = noiseModel(states, time, tf, K);
+  const noise = noiseModel(states, time, tf, K, sigma);
   const residuals: number[] = [];
   for (let d = 1; d <= maxDegree; d++) {
     const p = polynomialColumns(r, d);
@@ -193,7 +194,7 @@ export function chooseDegree(
 }
 
 /** Per-equation first-order noise floors of the least-squares fit on all columns of `sys` (a fixed degree). */
-export function equationNoiseFloors(sys: WeakSystem, terms: LibraryTerm[], states: Float64Array[], time: Float64Array, tf: TestFunctions): Float64Array {
+export function equationNoiseFloors(sys: WeakSystem, terms: LibraryTerm[], states: Float64Array[], time: Float64Array, tf: TestFunctions, sigmaIn?: Float64Array): Float64Array {
   const { K, r, J } = sys;
   const norms = new Float64Array(J);
   for (let k = 0; k < K; k++) for (let j = 0; j < J; j++) norms[j] += sys.G[k * J + j] ** 2;
@@ -201,14 +202,14 @@ export function equationNoiseFloors(sys: WeakSystem, terms: LibraryTerm[], state
   const whole = foldQr(sys, Array.from({ length: K }, (_, k) => k), J, invNorm);
   const xi: Float64Array[] = [];
   for (let e = 0; e < r; e++) xi.push(prefixSolve(whole, J, J, whole.c[e]).map((v, j) => v * invNorm[j]));
-  return noiseModel(states, time, tf, K).floorSq(terms, xi).map(Math.sqrt);
+  return noiseModel(states, time, tf, K, sigmaIn).floorSq(terms, xi).map(Math.sqrt);
 }
 
 /** The noise part of the floor: σ per state, the test functions' Σ(wφ′)² and Σ(wφ)², and sample points for ∂f/∂a. */
-function noiseModel(states: Float64Array[], time: Float64Array, tf: TestFunctions, K: number): { floorSq: (terms: LibraryTerm[], xi: Float64Array[]) => Float64Array } {
+function noiseModel(states: Float64Array[], time: Float64Array, tf: TestFunctions, K: number, sigmaIn?: Float64Array): { floorSq: (terms: LibraryTerm[], xi: Float64Array[]) => Float64Array } {
   const r = states.length;
   const m = time.length;
-  const sigma = states.map(noiseSigma);
+  const sigma = sigmaIn ?? states.map(noiseSigma);
   // Mean over a few test functions of Σ_i (w_i φ_k)² and Σ_i (w_i φ_k′)² (trapezoid weights).
   let sPhi = 0;
   let sDphi = 0;

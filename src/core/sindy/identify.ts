@@ -13,6 +13,7 @@ import { noProgress, type ProgressSink } from '../progress';
 import { sparseRegression } from './regression';
 import { avoidGaps, chooseTestFunctions, type TestFunctionOptions, type TestFunctions } from './testFunctions';
 import { WeakFormAccumulator, type WeakSystem } from './weakForm';
+import { nyquistSigma, screenRows } from './rowScreen';
 
 export interface IdentifyOptions {
   /** Polynomial degree (1..6), or 'auto': chosen from the data by held-back residuals (sindy/degree.ts). */
@@ -133,14 +134,30 @@ export function identify(
     if (first !== lib.library.degree) lib = chooseLibrary(stateNames, { degree: first, trig: false });
   }
   let weak = weakSums(tf, lib.terms, time, scaled);
+  // Rows whose supports hold bursts the samples do not resolve are left out (sindy/rowScreen.ts).
+  const screened = screenRows(weak, tf);
+  if (screened) {
+    progress({ phase: 'identify', fraction: 0.5, message: `${screened.keep.length} of ${weak.K} test functions kept: the others hold bursts the samples do not resolve` });
+    tf = screened.tf;
+    weak = screened.weak;
+    if (auto) {
+      top = maxCandidateDegree(r, tf.centres.length, MAX_LIBRARY_COLUMNS, top);
+      if (lib.library.degree > top) {
+        weak = weakPrefix(weak, polynomialColumns(r, top));
+        lib = chooseLibrary(stateNames, { degree: top, trig: false });
+      }
+    }
+  }
+  // Noise levels from the rows' Nyquist sums (free of the signal's own roughness); undefined: third differences.
+  const sigma = nyquistSigma(weak);
   let choice: DegreeChoice | undefined;
   if (auto) {
     progress({ phase: 'identify', fraction: 0.55, message: 'library degree' });
-    choice = chooseDegree(weak, lib.terms, lib.library.degree, scaled, time, tf);
+    choice = chooseDegree(weak, lib.terms, lib.library.degree, scaled, time, tf, sigma);
     if (choice.atTop && lib.library.degree < top) {
       lib = chooseLibrary(stateNames, { degree: top, trig: false });
       weak = weakSums(tf, lib.terms, time, scaled);
-      choice = chooseDegree(weak, lib.terms, top, scaled, time, tf);
+      choice = chooseDegree(weak, lib.terms, top, scaled, time, tf, sigma);
     }
     if (choice.degree < lib.library.degree) {
       weak = weakPrefix(weak, polynomialColumns(r, choice.degree));
@@ -150,7 +167,7 @@ export function identify(
   progress({ phase: 'identify', fraction: 0.6, message: 'sparse regression' });
   // The add-back of small real terms needs a noise floor; on POD coordinates (truncation, not noise) it
   // is left out: it changed the 400-sensor Lorenz fit (25 → 28 terms) and its file by −4 % / +10 %.
-  const floors = pod !== null || opts.trig ? undefined : choice ? choice.equationFloors : equationNoiseFloors(weak, lib.terms, scaled, time, tf);
+  const floors = pod !== null || opts.trig ? undefined : choice ? choice.equationFloors : equationNoiseFloors(weak, lib.terms, scaled, time, tf, sigma);
   const system = fitWeakSystem(weak, { stateNames, ...lib }, scales, tf, pod, opts.threshold, choice, floors);
   progress({ phase: 'identify', fraction: 1 });
   return { system, states };
@@ -238,7 +255,7 @@ export function fitWeakSystem(
 export function weakPrefix(sys: WeakSystem, J: number): WeakSystem {
   const G = new Float64Array(sys.K * J);
   for (let k = 0; k < sys.K; k++) G.set(sys.G.subarray(k * sys.J, k * sys.J + J), k * J);
-  return { K: sys.K, J, r: sys.r, G, b: sys.b };
+  return { K: sys.K, J, r: sys.r, G, b: sys.b, nyquist: sys.nyquist, weightSq: sys.weightSq };
 }
 
 /** Columns of a library with constant, all monomials up to `degree` in r variables, and sin/cos. */

@@ -323,6 +323,11 @@ export function sparseRegression(sys: WeakSystem, opts: SparseRegressionOptions)
       // Solutions per support, shared by all starts and thresholds of this equation.
       const cache = new Map<string, Float64Array>();
       const stable = { upTo: Infinity };
+      // Admissible supports leave at most ADMISSIBLE_RESIDUAL × what no support can avoid (see below).
+      const limit = opts.noiseFloor ? ADMISSIBLE_RESIDUAL * Math.max(p.rho[e], opts.noiseFloor[e]) : Infinity;
+      let bestAdmissible = Infinity;
+      let wAdmissible: Float64Array | null = null;
+      let lambdaAdmissible = 0;
       for (const start of starts) {
         let skipTo = -Infinity;
         for (const lambda of sweep) {
@@ -340,7 +345,16 @@ export function sparseRegression(sys: WeakSystem, opts: SparseRegressionOptions)
             w = wl;
             thresholds[e] = lambda;
           }
+          if (limit < Infinity && loss < bestAdmissible && residualNorm(p, e, wl) <= limit) {
+            bestAdmissible = loss;
+            wAdmissible = wl;
+            lambdaAdmissible = lambda;
+          }
         }
+      }
+      if (limit < Infinity && wAdmissible && w !== wAdmissible && !(residualNorm(p, e, w) <= limit)) {
+        w = wAdmissible;
+        thresholds[e] = lambdaAdmissible;
       }
       if (opts.noiseFloor) w = addBackTerms(p, e, w, opts.noiseFloor[e]);
     } else {
@@ -353,6 +367,29 @@ export function sparseRegression(sys: WeakSystem, opts: SparseRegressionOptions)
   const droppedColumns: number[] = [];
   for (let j = 0; j < J; j++) if (!kept.has(j)) droppedColumns.push(j);
   return { xi, thresholds, droppedColumns };
+}
+
+/**
+ * A second criterion next to the MSTLS loss: a support whose weak residual is more than this many times
+ * max(least-squares residual, noise floor) misses something real, however few terms it has. The loss
+ * alone prices a term at a fixed share of ‖b‖, so on clean data it can prefer a sparser support that
+ * leaves 10⁷ × the achievable residual (LorenzBounded: 6 terms at 1.3e-3 relative over the true 8 at 7e-11,
+ * on the degree-4 library its bounding factor makes nearly collinear). Measured over the 82 dysts systems:
+ * the true support leaves at most 2.4 × the least-squares residual clean, 1.8 × with 1 % noise.
+ */
+export const ADMISSIBLE_RESIDUAL = 3;
+
+/** ‖G w − b_e‖ for scaled coefficients w over the kept columns: ‖R w − c‖² plus the part no support can explain. */
+export function residualNorm(p: ReducedProblem, e: number, w: Float64Array): number {
+  const Jc = p.keep.length;
+  const c = p.c[e];
+  let sq = p.rho[e] ** 2;
+  for (let i = 0; i < p.q; i++) {
+    let s = -c[i];
+    for (let j = i; j < Jc; j++) s += p.R[j * p.q + i] * w[j];
+    sq += s * s;
+  }
+  return Math.sqrt(sq);
 }
 
 /** A missing term must cut the residual by this factor to be added back… */

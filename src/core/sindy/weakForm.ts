@@ -17,6 +17,15 @@ export interface WeakSystem {
   r: number;
   G: Float64Array;
   b: Float64Array;
+  /**
+   * Resolution check per row (K × r): Σ_i (−1)^i W_k(i) a_e(t_i), the difference between the row's
+   * integral of a_e on every sample and on every other one (×½) — the content of φ_k a_e at the grid's
+   * Nyquist frequency. Near zero where the data are resolved; of the order of a_e where the samples miss
+   * fast parts (bursts), and there the quadrature of G and b cannot be trusted (sindy/rowScreen.ts).
+   */
+  nyquist?: Float64Array;
+  /** Σ_i W_k(i)² per row: scales what white noise alone puts into `nyquist`. */
+  weightSq?: Float64Array;
 }
 
 /** Library evaluation: r state arrays of ≥ len samples → J columns of length len. */
@@ -27,14 +36,17 @@ export function buildWeakSystem(tf: TestFunctions, time: Float64Array, states: F
   const K = tf.centres.length;
   const sys: WeakSystem = { K, J: columns.length, r: states.length, G: new Float64Array(K * columns.length), b: new Float64Array(K * states.length) };
   const m = time.length;
-  accumulateSamples(sys, tf, time, m, true, true, 0, m, 0, states, columns);
+  sys.nyquist = new Float64Array(K * states.length);
+  sys.weightSq = new Float64Array(K);
+  accumulateSamples(sys, tf, time, m, true, true, 0, m, 0, 0, states, columns);
   return sys;
 }
 
 /**
  * Add the contributions of samples [s0, s1) of the stamps T[0..L) to G and b: G[k, j] += Σ_i W_k(i) Θ_j(t_i),
- * b[k, e] −= Σ_i W′_k(i) a_e(t_i). States and columns are indexed from T's index `base`. Returns the rows
- * that got a contribution ([kLo, kHi), empty when kHi ≤ kLo).
+ * b[k, e] −= Σ_i W′_k(i) a_e(t_i) (and the resolution sums when sys has them). States and columns are
+ * indexed from T's index `base`, whose sample has record index `index0` (its parity signs `nyquist`).
+ * Returns the rows that got a contribution ([kLo, kHi), empty when kHi ≤ kLo).
  */
 function accumulateSamples(
   sys: WeakSystem,
@@ -46,10 +58,11 @@ function accumulateSamples(
   s0: number,
   s1: number,
   base: number,
+  index0: number,
   states: Float64Array[],
   columns: Float64Array[],
 ): [number, number] {
-  const { J, r, G, b } = sys;
+  const { J, r, G, b, nyquist, weightSq } = sys;
   if (s1 <= s0) return [0, 0];
   const R = quadratureReach(tf.quadrature);
   // Rows whose support comes within R stamps of the samples.
@@ -79,11 +92,40 @@ function accumulateSamples(
       G[gRow + j] += s;
     }
     const bRow = k * r;
-    for (let e = 0; e < r; e++) {
-      const a = states[e];
-      let s = 0;
-      for (let i = 0; i < len; i++) s += dW[lo + i] * a[i0 + i];
-      b[bRow + e] -= s;
+    if (nyquist && weightSq) {
+      // b and the resolution sums in one pass; signs by the record index of each sample, so chunks and
+      // shards agree
+      const flip = (index0 + i0) & 1 ? -1 : 1;
+      for (let e = 0; e < r; e++) {
+        const a = states[e];
+        let s = 0;
+        let even = 0;
+        let odd = 0;
+        let i = 0;
+        for (; i + 1 < len; i += 2) {
+          const u = a[i0 + i];
+          const v = a[i0 + i + 1];
+          s += dW[lo + i] * u + dW[lo + i + 1] * v;
+          even += W[lo + i] * u;
+          odd += W[lo + i + 1] * v;
+        }
+        if (i < len) {
+          s += dW[lo + i] * a[i0 + i];
+          even += W[lo + i] * a[i0 + i];
+        }
+        b[bRow + e] -= s;
+        nyquist[bRow + e] += flip * (even - odd);
+      }
+      let q = 0;
+      for (let i = 0; i < len; i++) q += W[lo + i] * W[lo + i];
+      weightSq[k] += q;
+    } else {
+      for (let e = 0; e < r; e++) {
+        const a = states[e];
+        let s = 0;
+        for (let i = 0; i < len; i++) s += dW[lo + i] * a[i0 + i];
+        b[bRow + e] -= s;
+      }
     }
   }
   kLo = touchedLo;
@@ -121,17 +163,24 @@ export class WeakFormAccumulator {
   private finished = false;
   private rowLo = Infinity;
   private rowHi = -Infinity;
+  /** Record index of the first pending sample. */
+  private nextIndex: number;
 
-  /** `timesBefore`: the stamps preceding the first sample to come (up to MAX_QUADRATURE_REACH; fewer: the record starts there). */
+  /**
+   * `timesBefore`: the stamps preceding the first sample to come (up to MAX_QUADRATURE_REACH; fewer: the
+   * record starts there); `firstIndex`: that sample's index in the record.
+   */
   constructor(
     private readonly tf: TestFunctions,
     J: number,
     r: number,
     private readonly evaluate: LibraryEvaluator,
     timesBefore: Float64Array = new Float64Array(0),
+    firstIndex = 0,
   ) {
     const K = tf.centres.length;
-    this.sys = { K, J, r, G: new Float64Array(K * J), b: new Float64Array(K * r) };
+    this.sys = { K, J, r, G: new Float64Array(K * J), b: new Float64Array(K * r), nyquist: new Float64Array(K * r), weightSq: new Float64Array(K) };
+    this.nextIndex = firstIndex;
     this.reach = quadratureReach(tf.quadrature);
     this.atStart = timesBefore.length < this.reach;
     this.before = timesBefore.slice(Math.max(0, timesBefore.length - this.reach));
@@ -203,7 +252,8 @@ export class WeakFormAccumulator {
     T.set(after, B + ext.length);
     for (let i = 1; i < L; i++) if (!(T[i] > T[i - 1])) throw new RangeError('chunk times must continue strictly increasing');
     const columns = this.evaluate(extStates, ext.length);
-    const [kLo, kHi] = accumulateSamples(this.sys, this.tf, T, L, this.atStart, atEnd, B, B + done, B, extStates, columns);
+    const [kLo, kHi] = accumulateSamples(this.sys, this.tf, T, L, this.atStart, atEnd, B, B + done, B, this.nextIndex, extStates, columns);
+    this.nextIndex += done;
     if (kHi > kLo) {
       this.rowLo = Math.min(this.rowLo, kLo);
       this.rowHi = Math.max(this.rowHi, kHi);
