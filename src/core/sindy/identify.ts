@@ -14,6 +14,7 @@ import { sparseRegression } from './regression';
 import { avoidGaps, chooseTestFunctions, type TestFunctionOptions, type TestFunctions } from './testFunctions';
 import { WeakFormAccumulator, type WeakSystem } from './weakForm';
 import { nyquistSigma, screenRows } from './rowScreen';
+import { refineByFlow } from './refine';
 
 export interface IdentifyOptions {
   /** Polynomial degree (1..6), or 'auto': chosen from the data by held-back residuals (sindy/degree.ts). */
@@ -59,6 +60,8 @@ const WEAK_FORM_CHUNK = 16384;
 export const FALLBACK_DEGREE = 3;
 /** 'auto' first tries degrees up to this one, and goes higher only when the fit there is still above noise. */
 const FIRST_AUTO_DEGREE = 3;
+/** The flow-map refinement runs when some equation's least-squares weak residual exceeds this multiple of its noise floor. */
+export const REFINE_ABOVE_FLOOR = 3;
 /** Fewest time steps a fit is attempted on. */
 export const MIN_STEPS = 16;
 
@@ -168,7 +171,16 @@ export function identify(
   // The add-back of small real terms needs a noise floor; on POD coordinates (truncation, not noise) it
   // is left out: it changed the 400-sensor Lorenz fit (25 → 28 terms) and its file by −4 % / +10 %.
   const floors = pod !== null || opts.trig ? undefined : choice ? choice.equationFloors : equationNoiseFloors(weak, lib.terms, scaled, time, tf, sigma);
-  const system = fitWeakSystem(weak, { stateNames, ...lib }, scales, tf, pod, opts.threshold, choice, floors);
+  // Samples too coarse for the weak form's quadrature — rows over bursts were dropped, or even the
+  // least-squares fit on every column leaves far more than noise: refine on the one-step flow
+  // (sindy/refine.ts), which keeps its result only when it predicts the next sample clearly better.
+  const refine = (xi: Float64Array, lsResidual: Float64Array): Float64Array | null => {
+    if (!floors || opts.gaps || !(screened || lsResidual.some((v, e) => v > REFINE_ABOVE_FLOOR * floors[e]))) return null;
+    const refined = refineByFlow(lib.terms, xi, scaled, time, sigma);
+    if (refined) progress({ phase: 'identify', fraction: 0.8, message: `samples too coarse for the weak form: coefficients refined on the one-step flow (residual ${refined.before.toExponential(1)} → ${refined.after.toExponential(1)}, ${refined.added} term(s) added)` });
+    return refined?.xi ?? null;
+  };
+  const system = fitWeakSystem(weak, { stateNames, ...lib }, scales, tf, pod, opts.threshold, choice, floors, refine);
   progress({ phase: 'identify', fraction: 1 });
   return { system, states };
 }
@@ -220,11 +232,16 @@ export function fitWeakSystem(
   threshold: number | 'auto',
   degreeChoice?: DegreeChoice,
   noiseFloor?: Float64Array,
+  refine?: (xi: Float64Array, lsResidual: Float64Array) => Float64Array | null,
 ): IdentifiedSystem {
   const { terms } = lib;
   const J = terms.length;
   const r = lib.stateNames.length;
   const fit = sparseRegression(weak, { threshold, noiseFloor });
+  if (refine && threshold === 'auto') {
+    const better = refine(fit.xi, fit.lsResidual);
+    if (better) fit.xi = better;
+  }
   // Undo the scaling: ȧ_e = s_e · dã_e/dt and Θ_j(ã) = Θ_j(a) / Π s_i^{p_ij}.
   const termScale = terms.map((t) => monomialScale(t, scales));
   const coefficients = new Float64Array(J * r);

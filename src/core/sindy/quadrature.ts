@@ -234,6 +234,8 @@ export class GridWeights {
     const invH = 1 / H;
     const p = tf.exponent;
     const sc = tf.scale;
+    // Math.pow costs about five times a few multiplications, and p is usually an integer.
+    const intPow = Number.isInteger(p) && p >= 1 && p <= 64;
     if (this.G === 0) {
       const lo = Math.max(s0, lowerBound(T, L, c - H, true));
       const hi = Math.min(s1 - 1, lowerBound(T, L, c + H, false) - 1);
@@ -246,7 +248,7 @@ export class GridWeights {
           continue;
         }
         const h = this.h[i];
-        const wp1 = Math.pow(w, p - 1);
+        const wp1 = intPow ? powInt(w, p - 1) : Math.pow(w, p - 1);
         W[i] = sc * wp1 * w * h;
         dW[i] = -2 * p * v * invH * sc * wp1 * h;
       }
@@ -269,8 +271,6 @@ export class GridWeights {
     dW.fill(0, lo, hi + 1);
     const Xc = new Float64Array(G);
     const LVc = new Float64Array(G * S);
-    // Math.pow costs about five times a few multiplications, and p is usually an integer.
-    const intPow = Number.isInteger(p) && p >= 1 && p <= 64;
     for (let a = a0; a <= a1; a++) {
       const q = this.q[a];
       if (q < 0) continue;

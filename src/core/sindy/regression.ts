@@ -30,6 +30,8 @@ export interface SparseRegressionResult {
   thresholds: Float64Array;
   /** Columns left out because they are zero (or non-finite) over every test function. */
   droppedColumns: number[];
+  /** Per equation, ‖b_e − G w_LS‖: the least-squares residual on all columns. */
+  lsResidual: Float64Array;
 }
 
 /** Ridge added to the scaled (unit-norm columns) least-squares problems: below any meaningful singular value. */
@@ -366,7 +368,7 @@ export function sparseRegression(sys: WeakSystem, opts: SparseRegressionOptions)
   const kept = new Set(p.keep);
   const droppedColumns: number[] = [];
   for (let j = 0; j < J; j++) if (!kept.has(j)) droppedColumns.push(j);
-  return { xi, thresholds, droppedColumns };
+  return { xi, thresholds, droppedColumns, lsResidual: p.rho };
 }
 
 /**
