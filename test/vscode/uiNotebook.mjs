@@ -7,8 +7,9 @@
 // - the time from the output given to the equations painted is measured and printed (target ≤ 1 s),
 //   not asserted (shared machine).
 // The model file is deleted first: the output shows what the notebook saved, nothing else.
+// Then the kernel as a user runs it: Run All in a Weak-SINDy notebook, the output rendered, saved, reopened.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MODEL_VIEW } from '../webview/frame.mjs';
 
@@ -47,6 +48,44 @@ async function findOutputFrame(page, timeoutMs) {
     await page.waitForTimeout(250);
   }
   throw new Error(`no notebook output with Weak-SINDy equations within ${timeoutMs} ms`);
+}
+
+/**
+ * Nothing wrong reported by an output webview: CSP violations are console errors ("Refused to …",
+ * "Content Security Policy"), failed loads console errors at the webview's resource origin, script
+ * errors page errors; `lines` are collected from every frame.
+ */
+function noProblems(lines) {
+  const problems = lines.filter((l) => /Content Security Policy|Refused to|^\[pageerror\]/.test(l) || (/^\[console\.error\]/.test(l) && /\/webview\/|vscode-cdn\.net|vscode-resource|notebookRenderer|katex/i.test(l)));
+  if (problems.length) throw new Error(`${problems.length} CSP violations / script errors:\n${problems.slice(0, 10).join('\n')}`);
+}
+
+/** Run a palette command with the focus outside any webview (the side bar's title does nothing). */
+async function runCommand(page, title) {
+  await page.locator('.part.sidebar .composite.title').first().click();
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 10000 });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 15000 });
+  await page.keyboard.press('Enter');
+}
+
+/** The output frame whose Weak-SINDy view is titled `fileName`. */
+async function outputFrameOf(page, fileName, timeoutMs) {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    for (const f of page.frames()) {
+      try {
+        const titles = await f.$$eval('.wsindy-view header.top h1', (hs) => hs.map((x) => x.textContent));
+        if (titles.includes(fileName) && (await f.$('.wsindy-view [data-state] .katex'))) return f;
+      } catch {
+        // detached or navigating frame
+      }
+    }
+    await page.waitForTimeout(250);
+  }
+  throw new Error(`no notebook output showing ${fileName} within ${timeoutMs} ms`);
 }
 
 /**
@@ -121,12 +160,56 @@ export async function notebookUiTests({ page: getPage, ws, root, logs, test, exp
     const ms = await frame.$eval('[data-equations-ms]', (e) => e.getAttribute('data-equations-ms'));
     console.log(`[ui]   notebook renderer: equations painted ${ms} ms after the output was given (target ≤ 1000 ms, not asserted)`);
 
-    // Nothing wrong reported by the output webview: CSP violations are console errors ("Refused to …",
-    // "Content Security Policy"), failed loads console errors at the webview's resource origin, script
-    // errors page errors; collected from every frame.
     await page.waitForTimeout(1000);
-    const problems = logs.slice(firstLog).filter((l) => /Content Security Policy|Refused to|^\[pageerror\]/.test(l) || (/^\[console\.error\]/.test(l) && /\/webview\/|vscode-cdn\.net|vscode-resource|notebookRenderer|katex/i.test(l)));
-    if (problems.length) throw new Error(`${problems.length} CSP violations / script errors:\n${problems.slice(0, 10).join('\n')}`);
+    noProblems(logs.slice(firstLog));
     await page.keyboard.press('Control+W').catch(() => {});
+  });
+
+  await test('notebook kernel: Run All on a Weak-SINDy notebook → the model written, its equations rendered in the cell; saved, closed and reopened → shown again', async () => {
+    const page = getPage();
+    const firstLog = logs.length;
+    await runCommand(page, 'View: Close All Editors');
+    copyFileSync(join(root, 'samples', 'lorenz.csv'), join(ws, 'nb-run.csv'));
+    const nbPath = join(ws, 'kernel-run.ipynb');
+    writeFileSync(nbPath, JSON.stringify({
+      cells: [{ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source: ['# paths are relative to the notebook\n', 'compress nb-run.csv --tolerance 1e-3'] }],
+      // The kernelspec a Weak-SINDy notebook carries: the kernel is preferred for it.
+      metadata: { kernelspec: { name: 'wsindy', display_name: 'Weak-SINDy', language: 'shell' }, language_info: { name: 'shell' } },
+      nbformat: 4,
+      nbformat_minor: 5,
+    }));
+    await explorerRow(page, 'kernel-run.ipynb').waitFor({ timeout: 30000 });
+    await explorerRow(page, 'kernel-run.ipynb').click();
+    await page.locator('.tabs-container .tab.active', { hasText: 'kernel-run.ipynb' }).waitFor({ timeout: 15000 });
+    // The toolbar names the kernel VS Code will use.
+    await page.locator('.notebook-toolbar-container .kernel-label', { hasText: 'Weak-SINDy' }).first().waitFor({ timeout: 30000 });
+    // The notebook toolbar's Run All (the palette lists it only while the notebook has the focus).
+    await page.locator('.notebook-toolbar-container').getByText('Run All', { exact: true }).first().click();
+    const frame = await outputFrameOf(page, 'nb-run.wsindy', 120000);
+    if (!existsSync(join(ws, 'nb-run.wsindy'))) throw new Error('the model was not written next to the notebook');
+    const eqs = await frame.$$eval('.wsindy-view [data-state]', (els) => els.map((e) => e.getAttribute('data-state')));
+    if (eqs.join(',') !== 'x,y,z') throw new Error(`equations of ${eqs.join(',')}`);
+
+    await runCommand(page, 'File: Save');
+    const saved = await (async () => {
+      const end = Date.now() + 20000;
+      for (;;) {
+        const nb = JSON.parse(readFileSync(nbPath, 'utf8'));
+        const data = nb.cells[0].outputs[0]?.data;
+        if (data?.[MIME]) return data;
+        if (Date.now() > end) throw new Error(`no ${MIME} output saved: ${JSON.stringify(nb.cells[0].outputs).slice(0, 300)}`);
+        await page.waitForTimeout(250);
+      }
+    })();
+    if (!String(Array.isArray(saved['text/plain']) ? saved['text/plain'].join('') : saved['text/plain']).includes("x' = -10 x + 10 y")) throw new Error(`saved text/plain: ${JSON.stringify(saved['text/plain'])}`);
+
+    await runCommand(page, 'View: Close All Editors');
+    await page.locator('.tabs-container .tab').first().waitFor({ state: 'detached', timeout: 10000 });
+    rmSync(join(ws, 'nb-run.wsindy'));
+    await explorerRow(page, 'kernel-run.ipynb').click();
+    await outputFrameOf(page, 'nb-run.wsindy', 60000);
+    await page.waitForTimeout(1000);
+    noProblems(logs.slice(firstLog));
+    await runCommand(page, 'View: Close All Editors');
   });
 }
