@@ -4,6 +4,7 @@
 // Explorer; VS Code's notebook output webview, with its own CSP, loads dist/notebookRenderer.js.
 // - KaTeX equations with the right terms, the summary and the plots drawn;
 // - no CSP violation and no script error from the output webview (its console is collected);
+// - the workbench theme followed (toolkit colours, plot text) when it changes;
 // - the time from the output given to the equations painted is measured and printed (target ≤ 1 s),
 //   not asserted (shared machine).
 // The model file is deleted first: the output shows what the notebook saved, nothing else.
@@ -14,6 +15,7 @@ import { join } from 'node:path';
 import { MODEL_VIEW } from '../webview/frame.mjs';
 
 const MIME = 'application/vnd.wsindy.model+json';
+const hex = (rgb) => '#' + (rgb.match(/\d+/g) ?? []).slice(0, 3).map((v) => Number(v).toString(16).padStart(2, '0')).join('');
 
 /** The saved notebook: one Python cell displaying the bundle, its display_data output kept. */
 function savedNotebook(bundle, text) {
@@ -98,7 +100,7 @@ async function outputFrameOf(page, fileName, timeoutMs) {
  * @param {(page: any, file: string) => any} o.explorerRow
  */
 export async function notebookUiTests({ page: getPage, ws, root, logs, test, explorerRow }) {
-  await test('notebook renderer: a saved .ipynb output of the model mime type shows KaTeX equations, summary and plots; no CSP violation or script error', async () => {
+  await test('notebook renderer: a saved .ipynb output of the model mime type shows KaTeX equations, summary and plots, follows theme changes; no CSP violation or script error', async () => {
     const page = getPage();
     // The bundle as a Python notebook would have it: made by the CLI, the model file then removed.
     const cli = join(root, 'dist', 'cli.js');
@@ -144,7 +146,6 @@ export async function notebookUiTests({ page: getPage, ws, root, logs, test, exp
       fg: getComputedStyle(document.body).getPropertyValue('--vscode-panelTitle-activeForeground').trim(),
       tab: getComputedStyle(document.querySelector('.wsindy-view vscode-panel-tab[aria-selected="true"]')).color,
     }));
-    const hex = (rgb) => '#' + (rgb.match(/\d+/g) ?? []).slice(0, 3).map((v) => Number(v).toString(16).padStart(2, '0')).join('');
     if (!colours.fg || hex(colours.tab) !== colours.fg.toLowerCase()) throw new Error(`toolkit colours not the theme's: tab ${colours.tab}, theme ${colours.fg}`);
 
     // The plots from the saved series.
@@ -161,6 +162,40 @@ export async function notebookUiTests({ page: getPage, ws, root, logs, test, exp
     console.log(`[ui]   notebook renderer: equations painted ${ms} ms after the output was given (target ≤ 1000 ms, not asserted)`);
 
     await page.waitForTimeout(1000);
+    noProblems(logs.slice(firstLog));
+
+    // The theme followed: switch the workbench to Dark Modern and back; the toolkit's colours and the
+    // plots' text colours change with it.
+    const look = () => frame.evaluate(() => ({
+      body: document.body.className,
+      fg: getComputedStyle(document.body).getPropertyValue('--vscode-panelTitle-activeForeground').trim().toLowerCase(),
+      tab: getComputedStyle(document.querySelector('.wsindy-view vscode-panel-tab[aria-selected="true"]')).color,
+      text: getComputedStyle(document.body).getPropertyValue('--vscode-editor-foreground').trim().toLowerCase(),
+      plotText: [...new Set([...document.querySelectorAll('.wsindy-view figure.plot .chart svg text')].map((t) => (t.getAttribute('fill') ?? '').toLowerCase()))],
+    }));
+    const before = await look();
+    // Through the theme picker, as a user does.
+    for (const [theme, kind] of [['Dark Modern', 'vscode-dark'], ['Light Modern', 'vscode-light']]) {
+      await page.locator('.part.sidebar .composite.title').first().click();
+      await page.keyboard.press('F1');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible', timeout: 10000 });
+      await input.fill('>Preferences: Color Theme');
+      await page.locator('.quick-input-list .monaco-list-row .label-name', { hasText: /^Preferences: Color Theme$/ }).first().click();
+      await page.locator('.quick-input-widget input[placeholder*="Color Theme"]').waitFor({ state: 'visible', timeout: 10000 });
+      await input.fill(theme);
+      await page.locator('.quick-input-list .monaco-list-row .label-name', { hasText: new RegExp(`^${theme}$`) }).first().click();
+      const now = await (async () => {
+        const end = Date.now() + 20000;
+        for (;;) {
+          const l = await look();
+          if (l.body.includes(kind) && hex(l.tab) === l.fg && l.plotText.includes(l.text)) return l;
+          if (Date.now() > end) throw new Error(`${theme}: not followed: ${JSON.stringify(l)}`);
+          await page.waitForTimeout(250);
+        }
+      })();
+      if (kind === 'vscode-dark' && (now.fg === before.fg || now.text === before.text)) throw new Error(`Dark Modern has the light colours: ${JSON.stringify(now)}`);
+    }
     noProblems(logs.slice(firstLog));
     await page.keyboard.press('Control+W').catch(() => {});
   });
