@@ -137,8 +137,10 @@ export function identify(
     if (first !== lib.library.degree) lib = chooseLibrary(stateNames, { degree: first, trig: false });
   }
   let weak = weakSums(tf, lib.terms, time, scaled);
-  // Rows whose supports hold bursts the samples do not resolve are left out (sindy/rowScreen.ts).
-  const screened = screenRows(weak, tf);
+  // Rows whose supports hold bursts the samples do not resolve are left out (sindy/rowScreen.ts). The
+  // Nyquist sums behind it mean something on a uniform grid only: uneven weights alone make them large.
+  const uniformGrid = tf.quadrature === 'trapezoid';
+  const screened = uniformGrid ? screenRows(weak, tf) : null;
   if (screened) {
     progress({ phase: 'identify', fraction: 0.5, message: `${screened.keep.length} of ${weak.K} test functions kept: the others hold bursts the samples do not resolve` });
     tf = screened.tf;
@@ -152,7 +154,7 @@ export function identify(
     }
   }
   // Noise levels from the rows' Nyquist sums (free of the signal's own roughness); undefined: third differences.
-  const sigma = nyquistSigma(weak);
+  const sigma = uniformGrid ? nyquistSigma(weak) : undefined;
   let choice: DegreeChoice | undefined;
   if (auto) {
     progress({ phase: 'identify', fraction: 0.55, message: 'library degree' });
