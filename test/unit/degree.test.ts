@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compressFile, describeModelFile } from '../../src/core/api';
 import { identify, identifyOptionsOf } from '../../src/core/sindy/identify';
-import { maxCandidateDegree, noiseSigma, polynomialColumns } from '../../src/core/sindy/degree';
+import { maxCandidateDegree, noiseSigma, noiseSigmaOnGrid, polynomialColumns } from '../../src/core/sindy/degree';
 import { DEFAULT_COMPRESS_OPTIONS } from '../../src/core/options';
 import { addStdNoise, coefficientError, dystsSystem, sampleDysts } from '../support/dysts';
-import { gaussian, mulberry32, uniformTime } from '../support/systems';
+import { gaussian, jitteredTime, mulberry32, uniformTime } from '../support/systems';
 
 const AUTO = identifyOptionsOf(DEFAULT_COMPRESS_OPTIONS);
 
@@ -57,6 +57,21 @@ for (const [name, degree] of cases) {
     assert.equal(noisy.model.library.degree, degree, `${name} noisy: residuals ${noisy.diagnostics.degree?.residuals}`);
   });
 }
+
+test('noiseSigmaOnGrid: white noise on a smooth signal at jittered stamps, where third differences mostly see the jitter', () => {
+  const time = jitteredTime(6000, 0.01, 4);
+  const smooth = time.map((t) => Math.sin(2 * t) + 0.3 * Math.cos(7 * t));
+  const g = gaussian(mulberry32(9));
+  for (const sigma of [1e-3, 1e-2]) {
+    const noisy = smooth.map((v) => v + sigma * g());
+    const est = noiseSigmaOnGrid(noisy, time);
+    assert.ok(Math.abs(est / sigma - 1) < 0.1, `σ = ${sigma}: estimate ${est}`);
+  }
+  // clean: the cubic through the neighbours leaves O(h⁴), third differences O(h·jitter)
+  const clean = noiseSigmaOnGrid(smooth, time);
+  assert.ok(clean < 1e-6, `clean: ${clean}`);
+  assert.ok(noiseSigma(smooth) > 100 * clean, `third differences ${noiseSigma(smooth)} against ${clean}`);
+});
 
 test('a fixed degree is kept and recorded as fixed', () => {
   const s = dystsSystem('Lorenz');

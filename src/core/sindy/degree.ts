@@ -67,6 +67,34 @@ export function noiseSigma(x: Float64Array): number {
   return sorted[n >> 1] / 0.6745 / Math.sqrt(20);
 }
 
+/**
+ * The same on an uneven grid, where third differences mostly measure the unevenness: each sample against
+ * the cubic through its four neighbours (t_{j−2}, t_{j−1}, t_{j+1}, t_{j+2}), ε_j = x_j − Σ ℓ_i x_i, which white
+ * noise makes N(0, σ²(1 + Σℓ_i²)) and a smooth signal O(h⁴); σ = median |ε_j| / √(1 + Σℓ²) / 0.6745.
+ */
+export function noiseSigmaOnGrid(x: Float64Array, time: Float64Array): number {
+  const m = x.length;
+  if (m < 8) return 0;
+  const step = Math.max(1, Math.floor((m - 4) / 4096));
+  const d = new Float64Array(Math.floor((m - 5) / step) + 1);
+  let n = 0;
+  for (let j = 2; j + 2 < m && n < d.length; j += step) {
+    const t = time[j];
+    const nb = [j - 2, j - 1, j + 1, j + 2];
+    let pred = 0;
+    let sq = 1;
+    for (const a of nb) {
+      let l = 1;
+      for (const b of nb) if (b !== a) l *= (t - time[b]) / (time[a] - time[b]);
+      pred += l * x[a];
+      sq += l * l;
+    }
+    d[n++] = Math.abs(x[j] - pred) / Math.sqrt(sq);
+  }
+  const sorted = d.subarray(0, n).sort();
+  return sorted[n >> 1] / 0.6745;
+}
+
 /** QR of one fold's rows of [G_s | b] (columns scaled by 1/norm): R (J × J, column-major), c = Qᵀb, rest² = ‖b‖² − ‖c‖². */
 interface FoldQr {
   R: Float64Array;
