@@ -200,7 +200,7 @@ export async function notebookUiTests({ page: getPage, ws, root, logs, test, exp
     await page.keyboard.press('Control+W').catch(() => {});
   });
 
-  await test('notebook kernel: Run All on a Weak-SINDy notebook → the model written, its equations rendered in the cell; saved, closed and reopened → shown again', async () => {
+  await test('notebook kernel: Run All on a Weak-SINDy notebook → the model written, its equations rendered in the cell; saved, closed and reopened → shown again; Copy text through the extension', async () => {
     const page = getPage();
     const firstLog = logs.length;
     await runCommand(page, 'View: Close All Editors');
@@ -242,7 +242,25 @@ export async function notebookUiTests({ page: getPage, ws, root, logs, test, exp
     await page.locator('.tabs-container .tab').first().waitFor({ state: 'detached', timeout: 10000 });
     rmSync(join(ws, 'nb-run.wsindy'));
     await explorerRow(page, 'kernel-run.ipynb').click();
-    await outputFrameOf(page, 'nb-run.wsindy', 60000);
+    const reopened = await outputFrameOf(page, 'nb-run.wsindy', 60000);
+
+    // Copy text: the renderer asks the extension (renderer messaging), which writes VS Code's clipboard
+    // (the browser's here) and answers with a notice shown in the output.
+    const sentinel = `sentinel ${Date.now()}`;
+    await page.evaluate((t) => navigator.clipboard.writeText(t), sentinel);
+    // The sources' panels are LaTeX, Text, Python.
+    const expected = ((await reopened.$$eval('.wsindy-view pre.source code', (cs) => cs.map((c) => c.textContent ?? '')))[1] ?? '').trim();
+    if (!/x'\s*=\s*-10 x \+ 10 y/.test(expected)) throw new Error(`unexpected text source: ${expected}`);
+    await reopened.locator('.wsindy-view vscode-button[data-copy="text"]').click();
+    const end = Date.now() + 15000;
+    let clip = sentinel;
+    while (clip === sentinel && Date.now() < end) {
+      await page.waitForTimeout(200);
+      clip = await page.evaluate(() => navigator.clipboard.readText());
+    }
+    if (clip.trim() !== expected) throw new Error(`clipboard:\n${clip}\nexpected:\n${expected}`);
+    await reopened.locator('.wsindy-view .status', { hasText: 'Copied the equations as plain text.' }).waitFor({ timeout: 10000 });
+
     await page.waitForTimeout(1000);
     noProblems(logs.slice(firstLog));
     await runCommand(page, 'View: Close All Editors');
