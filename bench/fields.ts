@@ -7,9 +7,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { decodeWsindy } from '../src/core/codec/decode';
-import { encodeWsindy } from '../src/core/codec/encode';
-import type { Dataset } from '../src/core/dataset';
-import { identify } from '../src/core/sindy/identify';
+import { compressFile, reconstructFile } from '../src/core/api';
+import { DEFAULT_COMPRESS_OPTIONS } from '../src/core/options';
 import { fieldCases, type FieldCase } from './fieldData';
 
 /** An executable from the environment variable, else from PATH, else null. */
@@ -71,10 +70,19 @@ export interface FieldRow {
   zfpRatio: number | null;
 }
 
-export function runFieldCase(c: FieldCase, tolerances: readonly number[], sz3: string | null, zfp: string | null): FieldRow[] {
+/** The field as a user's file: one line per grid point (the rows layout of the published examples), full digits. */
+function rowsCsv(c: FieldCase): string {
+  return c.series.map((s) => Array.from(s, String).join(',')).join('\n') + '\n';
+}
+
+/**
+ * Each case through the path a user takes (`compressFile` / `reconstructFile`, as `wsindy compress` and
+ * `reconstruct` run them, default options at the given tolerance) on its CSV; max error against the
+ * float64 data; MB/s of float64 data compressed and of CSV written by the reconstruction.
+ */
+export async function runFieldCase(c: FieldCase, tolerances: readonly number[], sz3: string | null, zfp: string | null): Promise<FieldRow[]> {
   const n = c.series.length;
   const m = c.time.length;
-  const names = c.series.map((_, i) => `x${i}`);
   const raw = float64Bytes(c.series);
   const mb = raw.length / 1e6;
   let min = Infinity;
@@ -85,41 +93,48 @@ export function runFieldCase(c: FieldCase, tolerances: readonly number[], sz3: s
       max = Math.max(max, v);
     }
   }
-  const dataset: Dataset = { names, series: c.series, time: c.time, source: { layout: 'rows', delimiter: ',', header: null, timeColumn: null, lineEnding: '\n' } };
+  const dir = mkdtempSync(join(tmpdir(), 'wsindy-fields-'));
   const rows: FieldRow[] = [];
-  const tId = performance.now();
-  const { system } = identify(c.series, c.time, names, { degree: 3, trig: false, threshold: 'auto', rank: 'auto', energy: 0.999999 });
-  const identifyMs = performance.now() - tId;
-  for (const tolerance of tolerances) {
-    const t0 = performance.now() - identifyMs;
-    const res = encodeWsindy({ dataset, system, mode: 'error-bounded', tolerance, source: { fileName: `${c.name}.csv`, bytes: 0, crc32: 0 }, settings: {} });
-    const t1 = performance.now();
-    const dec = decodeWsindy(res.bytes);
-    const t2 = performance.now();
-    const bound = res.bound ?? 0;
-    let maxErr = 0;
-    c.series.forEach((s, i) => {
-      const d = dec.dataset.series[i];
-      for (let j = 0; j < m; j++) maxErr = Math.max(maxErr, Math.abs(s[j] - d[j]));
-    });
-    const abs = tolerance * (max - min);
-    const s = sz3 ? external('sz3', sz3, raw, n, m, abs) : null;
-    const z = zfp ? external('zfp', zfp, raw, n, m, abs) : null;
-    const h = dec.header;
-    rows.push({
-      name: c.name,
-      n,
-      m,
-      tolerance,
-      bytes: res.bytes.length,
-      ratio: raw.length / res.bytes.length,
-      maxErrOverBound: bound > 0 ? maxErr / bound : maxErr,
-      route: `${h.pod ? `POD ${h.pod.rank}` : h.termNames.length === 0 ? 'no model' : 'model'}, ${h.modelWindows}/${h.windows} w, v${h.formatVersion}`,
-      compressMBs: mb / ((t1 - t0) / 1000),
-      decompressMBs: mb / ((t2 - t1) / 1000),
-      sz3Ratio: s ? raw.length / s.bytes : null,
-      zfpRatio: z ? raw.length / z.bytes : null,
-    });
+  try {
+    const csv = join(dir, 'field.csv');
+    writeFileSync(csv, rowsCsv(c));
+    for (const tolerance of tolerances) {
+      const out = join(dir, 'field.wsindy');
+      const back = join(dir, 'back.csv');
+      const t0 = performance.now();
+      const res = await compressFile(csv, out, { ...DEFAULT_COMPRESS_OPTIONS, layout: 'rows', tolerance });
+      const t1 = performance.now();
+      await reconstructFile(out, back);
+      const t2 = performance.now();
+      const bytes = readFileSync(out);
+      const dec = decodeWsindy(bytes);
+      const bound = res.bound ?? 0;
+      let maxErr = 0;
+      c.series.forEach((s, i) => {
+        const d = dec.dataset.series[i];
+        for (let j = 0; j < m; j++) maxErr = Math.max(maxErr, Math.abs(s[j] - d[j]));
+      });
+      const abs = tolerance * (max - min);
+      const s = sz3 ? external('sz3', sz3, raw, n, m, abs) : null;
+      const z = zfp ? external('zfp', zfp, raw, n, m, abs) : null;
+      const h = dec.header;
+      rows.push({
+        name: c.name,
+        n,
+        m,
+        tolerance,
+        bytes: bytes.length,
+        ratio: raw.length / bytes.length,
+        maxErrOverBound: bound > 0 ? maxErr / bound : maxErr,
+        route: `${h.pod ? `POD ${h.pod.rank}` : h.termNames.length === 0 ? 'no model' : 'model'}, ${h.modelWindows}/${h.windows} w, v${h.formatVersion}`,
+        compressMBs: mb / ((t1 - t0) / 1000),
+        decompressMBs: statSync(back).size / 1e6 / ((t2 - t1) / 1000),
+        sz3Ratio: s ? raw.length / s.bytes : null,
+        zfpRatio: z ? raw.length / z.bytes : null,
+      });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
   return rows;
 }
@@ -144,7 +159,7 @@ export function formatFieldRow(r: FieldRow, withSz3: boolean, withZfp: boolean):
   return cols.join(' ');
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const k = process.argv.indexOf('--only');
   const only = k > 0 ? process.argv[k + 1] : undefined;
   const sz3 = findBinary('SZ3', 'sz3');
@@ -157,7 +172,7 @@ function main(): void {
   const all: FieldRow[] = [];
   for (const c of fieldCases()) {
     if (only && !c.name.toLowerCase().includes(only.toLowerCase())) continue;
-    for (const r of runFieldCase(c, [1e-3, 1e-4], sz3, zfp)) {
+    for (const r of await runFieldCase(c, [1e-3, 1e-4], sz3, zfp)) {
       all.push(r);
       console.log(formatFieldRow(r, sz3 !== null, zfp !== null));
     }
@@ -166,7 +181,7 @@ function main(): void {
   console.log(`\nmax error / bound over all cases: ${worst.toFixed(4)} (${worst <= 1 ? 'bound holds everywhere' : 'BOUND VIOLATED'})`);
   const vs = all.filter((r) => r.sz3Ratio !== null).map((r) => r.ratio / (r.sz3Ratio ?? 1));
   if (vs.length > 0) console.log(`ours/SZ3: min ${Math.min(...vs).toFixed(2)}×, geometric mean ${Math.exp(vs.reduce((s, v) => s + Math.log(v), 0) / vs.length).toFixed(2)}×`);
-  console.log('MB/s↓ = float64 MB compressed per second (identify + code), MB/s↑ = decoded per second (in memory)');
+  console.log('MB/s↓ = float64 MB compressed per second (compressFile on the CSV: read, fit, code, write), MB/s↑ = MB of CSV written per second by reconstructFile');
 }
 
-if (process.argv[1] && readFileSync(process.argv[1], 'utf8') === readFileSync(new URL(import.meta.url), 'utf8')) main();
+if (process.argv[1] && readFileSync(process.argv[1], 'utf8') === readFileSync(new URL(import.meta.url), 'utf8')) void main();

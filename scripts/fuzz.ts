@@ -48,7 +48,10 @@ function corpus(): Uint8Array[] {
     diagnostics: { weakResidual: 1, r2: [], activeTerms: 0, threshold: 0, testFunctions: { count: 0, halfWidth: 0, exponent: 0 } },
   };
   const interpolated = encodeWsindy({ ...base, dataset: { ...dataset, names: fieldNames, series: field }, system: none, tolerance: 1e-4, mode: 'error-bounded' }).bytes;
-  return [...goldens, encodeWsindy({ ...base, mode: 'error-bounded' }).bytes, encodeWsindy({ ...base, mode: 'model-only', forceModel: true }).bytes, interpolated];
+  // the same field on a 0.01 grid (an ADC step) at 1e-4: coded as the grid's own integers (RESI predictor 5)
+  const gridded = field.map((x) => Float64Array.from(x, (v) => Math.round(v / 0.01) * 0.01));
+  const onGrid = encodeWsindy({ ...base, dataset: { ...dataset, names: fieldNames, series: gridded }, system: none, tolerance: 1e-4, mode: 'error-bounded' }).bytes;
+  return [...goldens, encodeWsindy({ ...base, mode: 'error-bounded' }).bytes, encodeWsindy({ ...base, mode: 'model-only', forceModel: true }).bytes, interpolated, onGrid];
 }
 
 function sectionSpans(b: Uint8Array): { at: number; len: number }[] {

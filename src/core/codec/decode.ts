@@ -9,7 +9,7 @@ import { crc32 } from './crc32';
 import { LIMITS, readHeaderJson, readModel, type WsindyHeader } from './header';
 import { predictAll, predictRow, type StoredBasis, type StoredModel, type Window } from './predictor';
 import { interpolateDecode, isTwoD } from './interpolation';
-import { readResidual, readUnpredictable } from './residual';
+import { GRID_PREDICTOR, readResidual, readUnpredictable } from './residual';
 import { gridTimes, readTimeGrid } from './timeGrid';
 import { readSourceExtras } from './sourceExtras';
 import type { SourceExtras } from '../dataset';
@@ -291,8 +291,8 @@ function decodeSpan(dec: Decoder, span: CodedSpan, out: readonly Float64Array[],
   const residual = span.RESI ? readResidual(sectionReader(span.RESI), n, m, dec.predictors) : null;
   const p = new Float64Array(m);
   const q = new Float64Array(m);
-  const step = residual ? 2 * residual.bound : 0;
   const predictor = residual ? residual.predictor : 0;
+  const step = residual ? (predictor === GRID_PREDICTOR ? residual.grid : 2 * residual.bound) : 0;
   if (residual && isTwoD(predictor)) {
     // 2-D interpolation: all integers first, then r̂ over the whole grid (in `out`), x̂ = p + r̂ below
     for (const x of out) residual.rows.next(x);
@@ -308,7 +308,7 @@ function decodeSpan(dec: Decoder, span: CodedSpan, out: readonly Float64Array[],
       for (const w of windows) if (!w.model) predictionOut[i].fill(NaN, w.start, w.end);
     }
     const x = out[i];
-    if (residual && predictor === 0) {
+    if (residual && (predictor === 0 || predictor === GRID_PREDICTOR)) {
       residual.rows.next(q);
       for (let j = 0; j < m; j++) x[j] = p[j] + q[j] * step;
     } else if (residual) {

@@ -20,7 +20,7 @@ import { decideOutcome, OUTCOME_REASONS } from './outcome';
 import { anchorFrom, BLOWUP, lift, makeRhs, predictAll, predictRow, Rk4, type PredictorSetup, type StoredBasis, type StoredModel, type Window } from './predictor';
 import { outputSlack, outputStepFor, pow10 } from '../csv/outputStep';
 import { projectOnModes } from '../numerics/pod';
-import { checkRow, quantiseRow, residualSection, writeUnpredictable, type PrintCheck, type Unpredictable } from './residual';
+import { checkRow, GRID_PREDICTOR, quantiseRow, residualSection, writeUnpredictable, type PrintCheck, type Unpredictable } from './residual';
 import { INTERP_CUBIC_1D, INTERP_CUBIC_2D, INTERP_LINEAR_1D, INTERP_LINEAR_2D, interpolateEncode, interpolationBits, isTwoD } from './interpolation';
 import { planGridV3 } from './timeGrid';
 import { windowsToV3, windowsToV4, writeWindows } from './windows';
@@ -695,6 +695,61 @@ export interface CodedSegment {
   size: number;
 }
 
+/**
+ * The step δ of a grid all values of these rows lie on (multiples of δ to 1e-9·δ), when δ > 2·bound (the
+ * bins would be finer than the data's own resolution), else 0. δ is the smallest non-zero difference of
+ * sampled neighbours, as printed with 12 digits (0.005, not 0.005000000000000004).
+ */
+function dataGrid(series: readonly Float64Array[], bound: number): number {
+  let d0 = Infinity;
+  for (const x of series) {
+    const stride = Math.max(1, Math.floor(x.length / 4096));
+    for (let j = stride; j < x.length; j += stride) {
+      const d = Math.abs(x[j] - x[j - 1]);
+      if (d > 0 && d < d0) d0 = d;
+    }
+  }
+  const delta = Number(d0.toPrecision(12));
+  if (!(delta > 2 * bound) || !Number.isFinite(delta)) return 0;
+  const tol = 1e-9 * delta;
+  for (const x of series) {
+    for (let j = 0; j < x.length; j++) {
+      const k = Math.round(x[j] / delta);
+      if (!(Math.abs(k) <= MAX_INT) || !(Math.abs(x[j] - k * delta) <= tol)) return 0;
+    }
+  }
+  return delta;
+}
+
+/** The residual as integers of the data's grid step δ (GRID_PREDICTOR): k = round((x − p)/δ), x̂ = p + k·δ, each value checked. Null past `above` bytes. */
+function gridPass(ctx: Context, windows: readonly Window[], states: readonly Float64Array[], delta: number, scratch: Scratch, above: number): Pass | null {
+  const { n, m, series, bound } = ctx;
+  const { p, q, rec } = scratch;
+  const rhat = new Float64Array(m);
+  const enc = new IntRowEncoder(m);
+  const u: Unpredictable = { index: [], values: [] };
+  const err = { max: 0, sumSq: 0 };
+  const print: PrintCheck | null = ctx.outK !== null ? { k: ctx.outK, bound: ctx.outBound, failed: false } : null;
+  let predCrc = 0;
+  let reconCrc = 0;
+  for (let i = 0; i < n; i++) {
+    predictRow(ctx.setup.basis, n, states, windows, i, p);
+    predCrc = crc32(f64Bytes(p), predCrc);
+    const x = series[i];
+    for (let j = 0; j < m; j++) {
+      let k = Math.round((x[j] - p[j]) / delta);
+      if (!(Math.abs(k) <= MAX_INT) || k === 0) k = 0; // no −0 in the stream
+      q[j] = k;
+      rhat[j] = k * delta;
+    }
+    checkRow(x, p, rhat, bound, i, rec, u, err, print);
+    enc.push(q);
+    reconCrc = crc32(f64Bytes(rec), reconCrc);
+    if (8 + enc.written > above) return null;
+  }
+  return { RESI: residualSection(bound, enc.finish(), GRID_PREDICTOR, delta), UNPR: writeUnpredictable(u), predCrc, reconCrc, maxError: err.max, sumSq: err.sumSq, printFailed: print?.failed ?? false };
+}
+
 /** Above this many values the no-model route picks its predictor on a stretch of about this many (see directChoice). */
 const DIRECT_SAMPLE_VALUES = 2 ** 19;
 
@@ -741,8 +796,13 @@ function encodeDirect(ctx: Context, mode: CompressionMode, above: number): Coded
   const WIND = writeWindows(windows, 0, [], ctx.r);
   const scratch: Scratch = { p: new Float64Array(m), q: new Float64Array(m), rec: new Float64Array(m) };
   const states: Float64Array[] = [];
+  // data on a grid coarser than the bins (an ADC step): their own integers, usually the smallest by far
+  const grid = ctx.bound > 0 ? dataGrid(ctx.series, ctx.bound) : 0;
+  const onGrid = grid > 0 ? gridPass(ctx, windows, states, grid, scratch, above - WIND.length) : null;
   const choice = ctx.bound > 0 ? directChoice(ctx, mode) : null;
-  let pass: Pass | null = choice === null || choice === 0 ? residualPass(ctx, windows, states, null, mode, scratch, { fixed: WIND.length, scale: 1, above }) : null;
+  const limit = Math.min(above, onGrid ? WIND.length + onGrid.RESI.length + onGrid.UNPR.length : Infinity);
+  let pass: Pass | null = choice === null || choice === 0 ? residualPass(ctx, windows, states, null, mode, scratch, { fixed: WIND.length, scale: 1, above: limit }) : null;
+  if (onGrid && (!pass || onGrid.RESI.length + onGrid.UNPR.length <= pass.RESI.length + pass.UNPR.length)) pass = onGrid;
   const room = () => Math.min(pass ? pass.RESI.length + pass.UNPR.length : Infinity, above - WIND.length);
   const ids = choice === null ? (ctx.bound > 0 ? interpolationCandidates(ctx, windows, states, scratch, room()) : []) : choice === 0 ? [] : [choice];
   for (const id of ids) {
@@ -1159,7 +1219,7 @@ function withoutModel(system: IdentifiedSystem, names: readonly string[]): { sys
   const reduced = system.model.stateNames.length;
   return {
     system: { model, pod: null, diagnostics: { ...system.diagnostics, r2: [], activeTerms: 0 } },
-    outcome: { kind: 'none', reason: `${OUTCOME_REASONS.noWindow}: the data coded directly are smaller than the ${reduced}-mode POD model's file`, activeTerms: 0 },
+    outcome: { kind: 'none', reason: `${OUTCOME_REASONS.noWindow}: smaller without the ${reduced}-mode model`, activeTerms: 0 },
   };
 }
 

@@ -42,7 +42,9 @@ const F4_EXCEPTIONS = 1 << 17;
 const F4_OUTPUT_K = 1 << 18;
 const F4_RESIDUAL_BOUNDS = 1 << 19;
 const F4_SOURCE_CRC = 1 << 20;
-const F4_KNOWN = (1 << 21) - 1;
+/** No per-state R² stored (all would show as blank: a no-model file's states are the variables, nothing was fitted on them). */
+const F4_NO_R2 = 1 << 21;
+const F4_KNOWN = (1 << 22) - 1;
 /**
  * Where the v3 bits sit in a v4 header: the ones a typical small file sets (model stored, output step,
  * names, all windows on the model, a tolerance other than 1e-3) in the low seven bits.
@@ -50,7 +52,7 @@ const F4_KNOWN = (1 << 21) - 1;
 const V4_BITS: readonly number[] = [
   F_POD, F_OUTPUT_STEP, F_MODEL_STORED, F_NAMES, F4_ALL_MODEL, F4_TOLERANCE, F_MODEL_ONLY, F_SEGMENTED,
   F_ABS_ERROR, F_SETTINGS, F_STATE_NAMES, F_TERM_NAMES, F_TERMS, F_BOUND, F4_OUTCOME, F4_RECON_CRC,
-  F4_EXTRAS, F4_EXCEPTIONS, F4_OUTPUT_K, F4_RESIDUAL_BOUNDS, F4_SOURCE_CRC,
+  F4_EXTRAS, F4_EXCEPTIONS, F4_OUTPUT_K, F4_RESIDUAL_BOUNDS, F4_SOURCE_CRC, F4_NO_R2,
 ];
 /** The v4 flags varuint from the logical flags (bit k of the varuint = V4_BITS[k]), and back. */
 function packFlagsV4(flags: number): number {
@@ -309,6 +311,8 @@ export function writeHeaderV3(h: HeaderJson, x: HeaderExtrasV3, version: 3 | 4 =
     if (x.residualBounds && h.mode === 'error-bounded') flags |= F4_RESIDUAL_BOUNDS;
     // the source's CRC-32 only in segmented files (large: 4 bytes are nothing there; nothing shows it)
     if (h.segmentLength !== undefined && h.source.crc32 !== undefined) flags |= F4_SOURCE_CRC;
+    // the flag costs up to 3 bytes of flags varuint; the blank R² it leaves out 2 bytes each
+    if (!x.modelStored && r >= 2 && Array.from({ length: r }, (_, j) => d.r2[j]).every((v) => v === undefined || v === null || !Number.isFinite(v))) flags |= F4_NO_R2;
   }
 
   const w = new ByteWriter();
@@ -349,7 +353,7 @@ export function writeHeaderV3(h: HeaderJson, x: HeaderExtrasV3, version: 3 | 4 =
   w.varuint(d.activeTerms);
   // v4 stores 1 − R² (R² near 1 keeps its digits) and no test functions (nothing shows them)
   writeShown(w, d.weakResidual, version);
-  for (let j = 0; j < r; j++) writeShown(w, v4 ? 1 - (d.r2[j] ?? NaN) : (d.r2[j] ?? NaN), version);
+  if (!(flags & F4_NO_R2)) for (let j = 0; j < r; j++) writeShown(w, v4 ? 1 - (d.r2[j] ?? NaN) : (d.r2[j] ?? NaN), version);
   writeShown(w, d.threshold, version);
   if (!v4) {
     writeNumber(w, d.testFunctions?.count ?? NaN);
@@ -482,8 +486,9 @@ export function readHeaderV3(r: ByteReader, version: 3 | 4 = 3): HeaderV3 {
   } else termNames = terms.map((t) => termNameV3(t, stateNames));
   const activeTerms = r.count(terms.length * rank, 'active terms');
   const weakResidual = readShown(r, version);
-  r.need((v4 ? 2 : 4) * rank);
-  const r2 = Array.from({ length: rank }, () => (v4 ? 1 - readShown(r, version) : r.f32()));
+  if (flags & F4_NO_R2 && flags & F_MODEL_STORED) r.fail('no R² for a stored model');
+  if (!(flags & F4_NO_R2)) r.need((v4 ? 2 : 4) * rank);
+  const r2 = Array.from({ length: rank }, () => (flags & F4_NO_R2 ? NaN : v4 ? 1 - readShown(r, version) : r.f32()));
   const threshold = readShown(r, version);
   const testFunctions = v4 ? undefined : { count: readNumber(r, 'test functions'), halfWidth: readNumber(r, 'half-width'), exponent: readNumber(r, 'exponent') };
   const windows = r.count(m, 'windows');

@@ -110,9 +110,42 @@ export function interpolateEncode(res: readonly Float64Array[], m: number, step:
 
 /** Decoder: `v` holds the integers k (n rows of m) and is turned into r̂ in place. */
 export function interpolateDecode(v: readonly Float64Array[], m: number, step: number, id: number): void {
-  traverse(v, m, id, (i, j, pred) => {
-    v[i][j] = pred + v[i][j] * step;
-  });
+  // `traverse` with `code(i, j, pred)` = (v[i][j] = pred + v[i][j]·step), the lines written out without
+  // closures (same points, same order, same arithmetic; measured: Kuramoto–Sivashinsky 1024×251 decode ~5× faster)
+  const n = v.length;
+  const cubic = isCubic(id);
+  const row = (x: Float64Array, s: number): void => {
+    for (let t = s; t < m; t += 2 * s) {
+      const hasA = t >= 3 * s;
+      const hasC = t + s < m;
+      const hasD = t + 3 * s < m;
+      x[t] = predict(cubic, hasA, hasA ? x[t - 3 * s] : 0, x[t - s], hasC, hasC ? x[t + s] : 0, hasD, hasD ? x[t + 3 * s] : 0) + x[t] * step;
+    }
+  };
+  if (isTwoD(id)) {
+    if (n === 0) return;
+    v[0][0] = 0 + v[0][0] * step;
+    for (let s = topStride(Math.max(n, m)); s >= 1; s >>= 1) {
+      for (let i = 0; i < n; i += 2 * s) row(v[i], s);
+      for (let t = s; t < n; t += 2 * s) {
+        const hasA = t >= 3 * s;
+        const hasC = t + s < n;
+        const hasD = t + 3 * s < n;
+        const a = hasA ? v[t - 3 * s] : null;
+        const b = v[t - s];
+        const c = hasC ? v[t + s] : null;
+        const d = hasD ? v[t + 3 * s] : null;
+        const x = v[t];
+        for (let j = 0; j < m; j += s) x[j] = predict(cubic, hasA, a ? a[j] : 0, b[j], hasC, c ? c[j] : 0, hasD, d ? d[j] : 0) + x[j] * step;
+      }
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const x = v[i];
+      x[0] = 0 + x[0] * step;
+      for (let s = topStride(m); s >= 1; s >>= 1) row(x, s);
+    }
+  }
 }
 
 /**

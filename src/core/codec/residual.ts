@@ -145,13 +145,22 @@ export function checkRow(x: Float64Array, p: Float64Array, rhat: Float64Array, b
  * (the integer stream's first byte is always 0, so nothing is written for it: the bytes of v1/v2);
  * 1–4: the interpolation predictor's id (interpolation.ts), one byte, then its integers k.
  */
-export function residualSection(bound: number, coded: Uint8Array, predictor = 0): Uint8Array {
+export function residualSection(bound: number, coded: Uint8Array, predictor = 0, grid = 0): Uint8Array {
   const w = new ByteWriter();
   w.f64(bound);
   if (predictor !== 0) w.u8(predictor);
+  if (predictor === GRID_PREDICTOR) w.f64(grid);
   w.bytes(coded);
   return w.finish();
 }
+
+/**
+ * Predictor id 5, the data's own grid (no-model route, data read from an ADC or printed with few
+ * digits): every value is an integer multiple of a step δ coarser than the bound's bins (δ > 2b′), so
+ * the integers k = round(x / δ) code the data losslessly and x̂ = p + k·δ. The f64 δ follows the id.
+ * As for every predictor, each value is checked and a miss stored exactly (UNPR).
+ */
+export const GRID_PREDICTOR = 5;
 
 /** The predictor id RESI's payload carries (0: the quantised residual itself, as in v1/v2). */
 export function residualPredictor(payload: Uint8Array): number {
@@ -162,20 +171,25 @@ export function residualPredictor(payload: Uint8Array): number {
  * The bound, the predictor id and a row-by-row decoder of the integers (n rows of m). `interpolation`
  * false (v1/v2 files): any predictor id is corrupt.
  */
-export function readResidual(r: ByteReader, n: number, m: number, interpolation = false): { bound: number; predictor: number; rows: IntRowDecoder } {
+export function readResidual(r: ByteReader, n: number, m: number, interpolation = false): { bound: number; predictor: number; grid: number; rows: IntRowDecoder } {
   const bound = r.finite('bound');
   if (bound < 0) r.fail('negative bound');
   const predictor = r.remaining > 0 ? r.bytes[r.pos] : 0;
+  let grid = 0;
   if (predictor !== 0) {
     if (!interpolation) r.fail('residual predictor in a file of a version without predictors');
-    if (predictor > 4) r.fail(`unknown residual predictor ${predictor}`);
+    if (predictor > GRID_PREDICTOR) r.fail(`unknown residual predictor ${predictor}`);
     if (!(bound > 0)) r.fail('residual predictor with a zero bound');
     r.u8();
+    if (predictor === GRID_PREDICTOR) {
+      grid = r.finite('grid step');
+      if (!(grid > 2 * bound)) r.fail(`grid step ${grid} not above the bound's bins`);
+    }
   }
   const body = r.take(r.remaining);
   // A zero costs at least ~0.0015 bit: a stream this long cannot describe more values than this.
   if (n * m > (body.length + 64) * 8 * 1024) r.fail(`${body.length} bytes cannot hold ${n * m} values`);
-  return { bound, predictor, rows: new IntRowDecoder(body, n, m, 'residual') };
+  return { bound, predictor, grid, rows: new IntRowDecoder(body, n, m, 'residual') };
 }
 
 export function writeUnpredictable(u: Unpredictable): Uint8Array {
