@@ -225,10 +225,23 @@ export async function runUiTests({ root, outDir }) {
       await toast.waitFor({ timeout: 30000 });
       const text = await toast.innerText();
       if (!/bad\.csv:4\b/.test(text)) throw new Error(`the message does not name line 4: ${text}`);
-      await toast.hover();
-      await toast.locator('.monaco-button', { hasText: 'Show Details' }).click();
-      const output = page.locator('.part.panel .monaco-editor .view-lines');
-      await output.filter({ hasText: 'failed [E_INPUT]' }).first().waitFor({ timeout: 15000 });
+      const output = page.locator('.part.panel .monaco-editor .view-lines').filter({ hasText: 'failed [E_INPUT]' }).first();
+      try {
+        // a click during the toast's slide-in animation can miss the button: click again while the toast is there
+        for (let attempt = 0; ; attempt++) {
+          await toast.hover();
+          await toast.locator('.monaco-button', { hasText: 'Show Details' }).click();
+          try {
+            await output.waitFor({ timeout: 10000 });
+            break;
+          } catch (e) {
+            if (attempt >= 2 || !(await toast.isVisible())) throw e;
+          }
+        }
+      } finally {
+        // the toast must not outlive this test: later tests wait for their own notifications
+        if (await toast.isVisible().catch(() => false)) await h.runCommand(page, 'Notifications: Clear All Notifications').catch(() => {});
+      }
       if (existsSync(join(ws, 'bad.wsindy'))) throw new Error('a file was written for a bad CSV');
     });
 

@@ -101,7 +101,7 @@ export async function modelViewUiTests({ page: getPage, ws, root, test, contextM
     copyFileSync(join(root, 'samples', 'lorenz.csv'), csvPath);
     await explorerRow(page, `${SAMPLE}.csv`).waitFor({ timeout: 30000 });
     await contextMenu(page, `${SAMPLE}.csv`, 'Compress with Weak-SINDy');
-    const toast = page.locator('.notification-toast', { hasText: new RegExp(`${SAMPLE}\\.wsindy|Could not compress`) });
+    const toast = page.locator('.notification-toast', { hasText: new RegExp(`${SAMPLE}\\.wsindy|Could not compress ${SAMPLE}`) });
     await toast.first().waitFor({ timeout: 120000 });
     const text = await toast.first().innerText();
     if (!/smaller than the CSV/.test(text)) throw new Error(`unexpected notification: ${text}`);
