@@ -203,7 +203,8 @@ export async function runCompressionBench(tolerances = [1e-3, 1e-4], log: (s: st
     }
     for (const tolerance of tolerances) {
       const t1 = performance.now();
-      const res = encodeWsindy({ dataset, system: sys, mode: 'error-bounded', tolerance, source: { fileName: `${c.name}.csv`, bytes: csv, crc32: 0 }, settings: {} });
+      // the settings as compressFile records them (the options): v4 stores only their differences from the defaults
+      const res = encodeWsindy({ dataset, system: sys, mode: 'error-bounded', tolerance, source: { fileName: `${c.name}.csv`, bytes: csv, crc32: 0 }, settings: { ...DEFAULT_COMPRESS_OPTIONS, tolerance } });
       const seconds = tId + (performance.now() - t1) / 1000;
       const dec = decodeWsindy(res.bytes);
       const bound = res.bound ?? 0;
