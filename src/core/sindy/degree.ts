@@ -16,7 +16,7 @@
 // exceed a quarter of the test functions (the library size the data support).
 
 import type { WeakSystem } from './weakForm';
-import { householder } from './regression';
+import { householder, type ReducedProblem } from './regression';
 import { fillTestFunction, supportRange, type TestFunctions } from './testFunctions';
 import type { LibraryTerm } from '../model';
 
@@ -38,6 +38,12 @@ export interface DegreeChoice {
   equationFloors: Float64Array;
   /** The top candidate was chosen and still leaves more than noise: a higher degree might pay. */
   atTop: boolean;
+  /**
+   * The regression's QR of the chosen degree's columns, read off the whole-record factor (the degree-d
+   * library is a prefix of the columns); absent when some column is zero. Saves sparseRegression its
+   * own K-row factorisation.
+   */
+  reduced?: ReducedProblem;
 }
 
 /** Columns of the degree-d polynomial library with a constant in r variables: C(r + d, d). */
@@ -129,6 +135,40 @@ function foldQr(sys: WeakSystem, rows: number[], J: number, invNorm: Float64Arra
   return { R, c, rest };
 }
 
+/**
+ * The QR of both folds' rows together from the two folds' factors: [R₁ c₁; R₂ c₂] (2J rows) has the same
+ * R and c as all K rows (up to rounding: orthogonal steps), and rest = rest₁ + rest₂ + what is left below
+ * its first J rows. A 2J-row factorisation instead of a K-row one (Lorenz, K = 1593: a third of the
+ * degree choice's QR time).
+ */
+function combineFolds(a: FoldQr, b: FoldQr, J: number, r: number): FoldQr {
+  const rows = 2 * J;
+  const cols = J + r;
+  const A = new Float64Array(rows * cols);
+  for (let j = 0; j < J; j++) {
+    for (let i = 0; i <= j; i++) {
+      A[j * rows + i] = a.R[j * J + i];
+      A[j * rows + J + i] = b.R[j * J + i];
+    }
+  }
+  for (let e = 0; e < r; e++) {
+    A.set(a.c[e], (J + e) * rows);
+    A.set(b.c[e], (J + e) * rows + J);
+  }
+  householder(A, rows, cols, J);
+  const R = new Float64Array(J * J);
+  for (let j = 0; j < J; j++) for (let i = 0; i <= j; i++) R[j * J + i] = A[j * rows + i];
+  const c: Float64Array[] = [];
+  const rest = new Float64Array(r);
+  for (let e = 0; e < r; e++) {
+    c.push(A.slice((J + e) * rows, (J + e) * rows + J));
+    let sq = a.rest[e] + b.rest[e];
+    for (let i = J; i < rows; i++) sq += A[(J + e) * rows + i] ** 2;
+    rest[e] = sq;
+  }
+  return { R, c, rest };
+}
+
 /** Least squares on the first p columns: back substitution on R's leading p × p block (tiny pivots give 0). */
 function prefixSolve(f: FoldQr, J: number, p: number, c: Float64Array): Float64Array {
   const w = new Float64Array(p);
@@ -178,7 +218,8 @@ export function chooseDegree(
   const folds: number[][] = [[], []];
   for (let k = 0; k < K; k++) folds[Math.floor(k / FOLD_BLOCK) % 2].push(k);
   const qr = folds.map((rows) => foldQr(sys, rows, J, invNorm));
-  const whole = foldQr(sys, Array.from({ length: K }, (_, k) => k), J, invNorm);
+  // Both folds hold at least J rows when the candidates stop at a quarter of K (maxCandidateDegree).
+  const whole = folds.every((rows) => rows.length >= J) ? combineFolds(qr[0], qr[1], J, r) : foldQr(sys, Array.from({ length: K }, (_, k) => k), J, invNorm);
   let bSq = 0;
   for (let i = 0; i < K * r; i++) bSq += sys.b[i] ** 2;
   const noise = noiseModel(states, time, tf, K, sigma);
@@ -218,7 +259,33 @@ export function chooseDegree(
   }
   floorAt(degree);
   const atTop = degree === maxDegree && residuals[degree - 1] > NOISE_MARGIN * noiseFloors[degree - 1];
-  return { degree, residuals, noiseFloors: Array.from(noiseFloors, (v) => v ?? Number.NaN), equationFloors: floorsByDegree[degree - 1], atTop };
+  return { degree, residuals, noiseFloors: Array.from(noiseFloors, (v) => v ?? Number.NaN), equationFloors: floorsByDegree[degree - 1], atTop, reduced: prefixProblem(sys, whole, J, polynomialColumns(r, degree), invNorm) };
+}
+
+/**
+ * The reduced problem (regression.ts) of the first p columns from the QR of the first J ≥ p: a
+ * Householder QR's first p steps see only the first p columns, so R's leading block and c's first p
+ * entries are that prefix's factor; the part of b it leaves is the rest plus c's entries p … J − 1.
+ */
+function prefixProblem(sys: WeakSystem, whole: FoldQr, J: number, p: number, invNorm: Float64Array): ReducedProblem | undefined {
+  const { K, r, b } = sys;
+  if (K < p) return undefined;
+  for (let j = 0; j < p; j++) if (!(invNorm[j] > 0)) return undefined;
+  const R = new Float64Array(p * p);
+  for (let j = 0; j < p; j++) for (let i = 0; i <= j; i++) R[j * p + i] = whole.R[j * J + i];
+  const c: Float64Array[] = [];
+  const bNorm = new Float64Array(r);
+  const rho = new Float64Array(r);
+  for (let e = 0; e < r; e++) {
+    c.push(whole.c[e].slice(0, p));
+    let sq = 0;
+    for (let k = 0; k < K; k++) sq += b[k * r + e] * b[k * r + e];
+    bNorm[e] = Math.sqrt(sq);
+    let left = whole.rest[e];
+    for (let i = p; i < J; i++) left += whole.c[e][i] ** 2;
+    rho[e] = Math.sqrt(left);
+  }
+  return { keep: Array.from({ length: p }, (_, j) => j), invNorm: invNorm.slice(0, p), R, q: p, c, bNorm, rho };
 }
 
 /** Per-equation first-order noise floors of the least-squares fit on all columns of `sys` (a fixed degree). */

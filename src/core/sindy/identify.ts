@@ -85,16 +85,15 @@ export function identify(
   if (n <= MAX_DIRECT_VARIABLES && fixedRank !== null && fixedRank >= n) {
     states = series;
     stateNames = names.slice();
+  } else if (n <= MAX_DIRECT_VARIABLES && computePod(series, { rank: opts.rank, energy: opts.energy, basisOnly: true }).basis.rank === n) {
+    // Few series: their rank alone decides (the coordinates are only computed when POD is used).
+    states = series;
+    stateNames = names.slice();
   } else {
     const res = computePod(series, { rank: opts.rank, energy: opts.energy });
-    if (n <= MAX_DIRECT_VARIABLES && res.basis.rank === n) {
-      states = series;
-      stateNames = names.slice();
-    } else {
-      pod = res.basis;
-      states = res.coordinates;
-      stateNames = states.map((_, i) => `a${i + 1}`);
-    }
+    pod = res.basis;
+    states = res.coordinates;
+    stateNames = states.map((_, i) => `a${i + 1}`);
   }
   progress({ phase: 'pod', fraction: 1 });
   const r = states.length;
@@ -114,7 +113,14 @@ export function identify(
       if (mx > 0) scales[i] = mx;
     }
   }
-  const scaled = states.map((s, i) => (scales[i] === 1 ? s : s.map((v) => v / scales[i])));
+  // A plain loop: Float64Array.map with a closure cost 3 % of the whole fit (Lorenz 3 x 10 000).
+  const scaled = states.map((s, i) => {
+    const c = scales[i];
+    if (c === 1) return s;
+    const out = new Float64Array(s.length);
+    for (let j = 0; j < s.length; j++) out[j] = s[j] / c;
+    return out;
+  });
   progress({ phase: 'identify', fraction: 0.2, message: 'test functions' });
 
   let tf = chooseTestFunctions(scaled, time, opts.testFunctions ?? {}, J);
@@ -241,7 +247,9 @@ export function fitWeakSystem(
   const { terms } = lib;
   const J = terms.length;
   const r = lib.stateNames.length;
-  const fit = sparseRegression(weak, { threshold, noiseFloor });
+  // The degree choice's QR of these columns, when it has one for exactly this system.
+  const reduced = degreeChoice?.reduced && degreeChoice.reduced.keep.length === J && weak.J === J ? degreeChoice.reduced : undefined;
+  const fit = sparseRegression(weak, { threshold, noiseFloor, reduced });
   if (refine && threshold === 'auto') {
     const better = refine(fit.xi, fit.lsResidual);
     if (better) fit.xi = better;

@@ -21,6 +21,8 @@ export interface SparseRegressionOptions {
    * adds back small but real terms: see addBackTerms.
    */
   noiseFloor?: Float64Array;
+  /** The QR of this very system when the caller already has it (sindy/degree.ts: the chosen degree's prefix). */
+  reduced?: ReducedProblem;
 }
 
 export interface SparseRegressionResult {
@@ -335,7 +337,7 @@ export function mstlsLoss(p: ReducedProblem, w: Float64Array, wLS: Float64Array,
  */
 export function sparseRegression(sys: WeakSystem, opts: SparseRegressionOptions): SparseRegressionResult {
   const { J, r } = sys;
-  const p = reduceProblem(sys);
+  const p = opts.reduced ?? reduceProblem(sys);
   const xi = new Float64Array(J * r);
   const thresholds = new Float64Array(r);
   const sweep = opts.sweep ?? defaultSweep();

@@ -120,8 +120,18 @@ export function makeTestFunctions(time: Float64Array, count: number, radius: num
   };
 }
 
-/** ∫_{-1}^{1} (1 − v²)^p dv by composite Simpson (p may be non-integer). */
+const bumpIntegrals = new Map<number, number>();
+
+/** ∫_{-1}^{1} (1 − v²)^p dv by composite Simpson (p may be non-integer); remembered per p (4097 Math.pow each). */
 export function bumpIntegral(p: number): number {
+  const hit = bumpIntegrals.get(p);
+  if (hit !== undefined) return hit;
+  const value = simpsonBump(p);
+  if (bumpIntegrals.size < 64) bumpIntegrals.set(p, value);
+  return value;
+}
+
+function simpsonBump(p: number): number {
   const n = 4096;
   const h = 2 / n;
   let s = 0;
