@@ -290,6 +290,11 @@ function prefixProblem(sys: WeakSystem, whole: FoldQr, J: number, p: number, inv
 
 /** Per-equation first-order noise floors of the least-squares fit on all columns of `sys` (a fixed degree). */
 export function equationNoiseFloors(sys: WeakSystem, terms: LibraryTerm[], states: Float64Array[], time: Float64Array, tf: TestFunctions, sigmaIn?: Float64Array): Float64Array {
+  return equationNoiseFloorsAndProblem(sys, terms, states, time, tf, sigmaIn).floors;
+}
+
+/** The same, and the QR it took as the regression's reduced problem (the same factorisation sparseRegression would take; absent when a column is zero). */
+export function equationNoiseFloorsAndProblem(sys: WeakSystem, terms: LibraryTerm[], states: Float64Array[], time: Float64Array, tf: TestFunctions, sigmaIn?: Float64Array): { floors: Float64Array; reduced?: ReducedProblem } {
   const { K, r, J } = sys;
   const norms = new Float64Array(J);
   for (let k = 0; k < K; k++) for (let j = 0; j < J; j++) norms[j] += sys.G[k * J + j] ** 2;
@@ -297,7 +302,7 @@ export function equationNoiseFloors(sys: WeakSystem, terms: LibraryTerm[], state
   const whole = foldQr(sys, Array.from({ length: K }, (_, k) => k), J, invNorm);
   const xi: Float64Array[] = [];
   for (let e = 0; e < r; e++) xi.push(prefixSolve(whole, J, J, whole.c[e]).map((v, j) => v * invNorm[j]));
-  return noiseModel(states, time, tf, K, sigmaIn).floorSq(terms, xi).map(Math.sqrt);
+  return { floors: noiseModel(states, time, tf, K, sigmaIn).floorSq(terms, xi).map(Math.sqrt), reduced: prefixProblem(sys, whole, J, J, invNorm) };
 }
 
 /** The noise part of the floor: σ per state, the test functions' Σ(wφ′)² and Σ(wφ)², and sample points for ∂f/∂a. */

@@ -5,12 +5,12 @@
 
 import { NumericalError, OptionError } from '../errors';
 import type { CompressOptions } from '../options';
-import { chooseDegree, noiseSigmaOnGrid, equationNoiseFloors, MAX_AUTO_DEGREE, maxCandidateDegree, polynomialColumns, type DegreeChoice } from './degree';
+import { chooseDegree, noiseSigmaOnGrid, equationNoiseFloorsAndProblem, MAX_AUTO_DEGREE, maxCandidateDegree, polynomialColumns, type DegreeChoice } from './degree';
 import { buildLibrary, evaluateLibrary } from './library';
 import type { IdentifiedSystem, LibrarySpec, LibraryTerm, PodBasis } from '../model';
 import { computePod } from '../numerics/pod';
 import { noProgress, type ProgressSink } from '../progress';
-import { sparseRegression } from './regression';
+import { sparseRegression, type ReducedProblem } from './regression';
 import { avoidGaps, chooseTestFunctions, type TestFunctionOptions, type TestFunctions } from './testFunctions';
 import { WeakFormAccumulator, type WeakSystem } from './weakForm';
 import { nyquistSigma, screenRows } from './rowScreen';
@@ -180,7 +180,13 @@ export function identify(
   progress({ phase: 'identify', fraction: 0.6, message: 'sparse regression' });
   // The add-back of small real terms needs a noise floor; on POD coordinates (truncation, not noise) it
   // is left out: it changed the 400-sensor Lorenz fit (25 → 28 terms) and its file by −4 % / +10 %.
-  const floors = pod !== null || opts.trig ? undefined : choice ? choice.equationFloors : equationNoiseFloors(weak, lib.terms, scaled, time, tf, sigma);
+  let floors: Float64Array | undefined;
+  // The QR behind the floors, reused by the regression (the same factorisation: one K-row QR less).
+  let reduced: ReducedProblem | undefined = choice?.reduced;
+  if (pod === null && !opts.trig) {
+    if (choice) floors = choice.equationFloors;
+    else ({ floors, reduced } = equationNoiseFloorsAndProblem(weak, lib.terms, scaled, time, tf, sigma));
+  }
   // Samples too coarse for the weak form's quadrature — rows over bursts were dropped, or even the
   // least-squares fit on every column leaves far more than noise: refine on the one-step flow
   // (sindy/refine.ts), which keeps its result only when it predicts the next sample clearly better.
@@ -190,7 +196,7 @@ export function identify(
     if (refined) progress({ phase: 'identify', fraction: 0.8, message: `samples too coarse for the weak form: coefficients refined on the one-step flow (residual ${refined.before.toExponential(1)} → ${refined.after.toExponential(1)}, ${refined.added} term(s) added)` });
     return refined?.xi ?? null;
   };
-  const system = fitWeakSystem(weak, { stateNames, ...lib }, scales, tf, pod, opts.threshold, choice, floors, refine);
+  const system = fitWeakSystem(weak, { stateNames, ...lib }, scales, tf, pod, opts.threshold, choice, floors, refine, reduced);
   progress({ phase: 'identify', fraction: 1 });
   return { system, states };
 }
@@ -243,13 +249,13 @@ export function fitWeakSystem(
   degreeChoice?: DegreeChoice,
   noiseFloor?: Float64Array,
   refine?: (xi: Float64Array, lsResidual: Float64Array) => Float64Array | null,
+  /** The regression's QR of `weak` when the caller already took it (sindy/degree.ts). */
+  reduced?: ReducedProblem,
 ): IdentifiedSystem {
   const { terms } = lib;
   const J = terms.length;
   const r = lib.stateNames.length;
-  // The degree choice's QR of these columns, when it has one for exactly this system.
-  const reduced = degreeChoice?.reduced && degreeChoice.reduced.keep.length === J && weak.J === J ? degreeChoice.reduced : undefined;
-  const fit = sparseRegression(weak, { threshold, noiseFloor, reduced });
+  const fit = sparseRegression(weak, { threshold, noiseFloor, reduced: reduced && reduced.keep.length === J ? reduced : undefined });
   if (refine && threshold === 'auto') {
     const better = refine(fit.xi, fit.lsResidual);
     if (better) fit.xi = better;
