@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { compressFile, reconstructFile, describeModelFile, DESCRIPTION_PLOTS } from '../core/api';
-import { resolveCompressOptions } from '../core/optionsResolve';
+import { COMPRESS_FLAGS, compressOptionsFromFlags } from '../core/compressFlags';
 import { OptionError, WsindyError } from '../core/errors';
 import type { ProgressEvent } from '../core/progress';
 import type { CompressOptions } from '../core/options';
@@ -53,23 +53,7 @@ async function main(argv: string[]): Promise<void> {
     allowPositionals: true,
     options: {
       output: { type: 'string', short: 'o' },
-      tolerance: { type: 'string' },
-      'abs-error': { type: 'string' },
-      'model-only': { type: 'boolean' },
-      degree: { type: 'string' },
-      threshold: { type: 'string' },
-      rank: { type: 'string' },
-      energy: { type: 'string' },
-      trig: { type: 'boolean' },
-      layout: { type: 'string' },
-      'time-column': { type: 'string' },
-      dt: { type: 'string' },
-      'comment-prefix': { type: 'string' },
-      decimal: { type: 'string' },
-      streaming: { type: 'boolean' },
-      'no-streaming': { type: 'boolean' },
-      'streaming-above-mb': { type: 'string' },
-      'force-model': { type: 'boolean' },
+      ...COMPRESS_FLAGS,
       equations: { type: 'boolean' },
       force: { type: 'boolean', short: 'f' },
       json: { type: 'boolean' },
@@ -105,29 +89,7 @@ async function main(argv: string[]): Promise<void> {
     if (!values.quiet && !values.json && process.stderr.isTTY) process.stderr.write('\r'.padEnd(26) + '\r');
   };
 
-  const compressOptions = (): CompressOptions => {
-    const options = resolveCompressOptions({
-        tolerance: values.tolerance,
-        absError: values['abs-error'],
-        mode: values['model-only'] ? 'model-only' : undefined,
-        degree: values.degree,
-        threshold: values.threshold,
-        rank: values.rank,
-        energy: values.energy,
-        trig: values.trig,
-        forceModel: values['force-model'],
-        layout: values.layout,
-        timeColumn: values['time-column'],
-        dt: values.dt,
-        commentPrefix: values['comment-prefix'],
-        decimal: values.decimal,
-        streaming: values.streaming ? 'on' : values['no-streaming'] ? 'off' : undefined,
-        streamingAboveMB: values['streaming-above-mb'],
-      });
-    if (values.streaming && values['no-streaming']) throw new OptionError('--streaming and --no-streaming contradict each other');
-    if (values['model-only'] && (values.tolerance || values['abs-error'])) throw new OptionError('--model-only stores no residual: drop --tolerance/--abs-error');
-    return options;
-  };
+  const compressOptions = (): CompressOptions => compressOptionsFromFlags(values);
 
   switch (command) {
     case 'compress-shards': {

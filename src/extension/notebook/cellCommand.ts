@@ -1,10 +1,10 @@
 // A Weak-SINDy notebook cell is a CLI command line: `compress data.csv --tolerance 1e-4`,
 // `reconstruct model.wsindy -o out.csv`, `info model.wsindy`. Parsed here with the CLI's flag names and
-// the same option resolver (core/optionsResolve), paths taken relative to the notebook's folder.
+// the same flag list and option mapping (core/compressFlags), paths taken relative to the notebook's folder.
 // No `vscode` import: unit-tested in Node.
 import { parseArgs } from 'node:util';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
-import { resolveCompressOptions } from '../../core/optionsResolve';
+import { COMPRESS_FLAG_NAMES, COMPRESS_FLAGS, compressOptionsFromFlags } from '../../core/compressFlags';
 import { OptionError } from '../../core/errors';
 import type { CompressOptions } from '../../core/options';
 
@@ -83,24 +83,8 @@ export function parseCell(source: string, folder: string): CellCommand {
       allowPositionals: true,
       options: {
         output: { type: 'string', short: 'o' },
-        tolerance: { type: 'string' },
-        'abs-error': { type: 'string' },
-        'model-only': { type: 'boolean' },
-        degree: { type: 'string' },
-        threshold: { type: 'string' },
-        rank: { type: 'string' },
-        energy: { type: 'string' },
-        trig: { type: 'boolean' },
-        'force-model': { type: 'boolean' },
-        layout: { type: 'string' },
-        'time-column': { type: 'string' },
-        dt: { type: 'string' },
-        'comment-prefix': { type: 'string' },
-        decimal: { type: 'string' },
+        ...COMPRESS_FLAGS,
         equations: { type: 'boolean' },
-        streaming: { type: 'boolean' },
-        'no-streaming': { type: 'boolean' },
-        'streaming-above-mb': { type: 'string' },
         force: { type: 'boolean', short: 'f' },
       },
     });
@@ -118,30 +102,11 @@ export function parseCell(source: string, folder: string): CellCommand {
     const given = names.filter((n) => (values as Record<string, unknown>)[n] !== undefined);
     if (given.length) throw new OptionError(`--${given[0]} does not apply to ${cmd}`);
   };
-  const compressFlags = ['tolerance', 'abs-error', 'model-only', 'degree', 'threshold', 'rank', 'energy', 'trig', 'force-model', 'layout', 'time-column', 'dt', 'comment-prefix', 'decimal', 'streaming', 'no-streaming', 'streaming-above-mb'];
+  const compressFlags: string[] = COMPRESS_FLAG_NAMES;
   switch (command) {
     case 'compress': {
       onlyFor(['equations'], 'compress');
-      const options = resolveCompressOptions({
-        tolerance: values.tolerance,
-        absError: values['abs-error'],
-        mode: values['model-only'] ? 'model-only' : undefined,
-        degree: values.degree,
-        threshold: values.threshold,
-        rank: values.rank,
-        energy: values.energy,
-        trig: values.trig,
-        forceModel: values['force-model'],
-        layout: values.layout,
-        timeColumn: values['time-column'],
-        dt: values.dt,
-        commentPrefix: values['comment-prefix'],
-        decimal: values.decimal,
-        streaming: values.streaming ? 'on' : values['no-streaming'] ? 'off' : undefined,
-        streamingAboveMB: values['streaming-above-mb'],
-      });
-      if (values.streaming && values['no-streaming']) throw new OptionError('--streaming and --no-streaming contradict each other');
-      if (values['model-only'] && (values.tolerance || values['abs-error'])) throw new OptionError('--model-only stores no residual: drop --tolerance/--abs-error');
+      const options = compressOptionsFromFlags(values);
       const outPath = values.output ? inFolder(folder, values.output) : join(dirname(path), basename(path, extname(path)) + '.wsindy');
       return { kind: 'compress', csvPath: path, outPath, options, force };
     }
