@@ -38,8 +38,8 @@ async function focusWorkbench(page) {
   await page.locator('.part.sidebar .composite.title').first().click();
 }
 
-/** Run a palette command, like harness.js but focusing with focusWorkbench. */
-async function runCommand(page, title) {
+/** Run a palette command, like harness.js but focusing with focusWorkbench (also used by uiNotebook.mjs). */
+export async function runCommand(page, title) {
   await focusWorkbench(page);
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');

@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MODEL_VIEW } from '../webview/frame.mjs';
+import { runCommand } from './uiModelView.mjs';
 
 const MIME = 'application/vnd.wsindy.model+json';
 const hex = (rgb) => '#' + (rgb.match(/\d+/g) ?? []).slice(0, 3).map((v) => Number(v).toString(16).padStart(2, '0')).join('');
@@ -60,17 +61,6 @@ async function findOutputFrame(page, timeoutMs) {
 function noProblems(lines) {
   const problems = lines.filter((l) => /Content Security Policy|Refused to|^\[pageerror\]/.test(l) || (/^\[console\.error\]/.test(l) && /\/webview\/|vscode-cdn\.net|vscode-resource|notebookRenderer|katex/i.test(l)));
   if (problems.length) throw new Error(`${problems.length} CSP violations / script errors:\n${problems.slice(0, 10).join('\n')}`);
-}
-
-/** Run a palette command with the focus outside any webview (the side bar's title does nothing). */
-async function runCommand(page, title) {
-  await page.locator('.part.sidebar .composite.title').first().click();
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: 10000 });
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 15000 });
-  await page.keyboard.press('Enter');
 }
 
 /** The output frame whose Weak-SINDy view is titled `fileName`. */
