@@ -80,6 +80,20 @@ function compressText(s: CompressSummary, d: ModelDescription, shown: string): s
   ].join('\n');
 }
 
+/** The kernelspec and language_info a Weak-SINDy notebook carries in its ipynb metadata. */
+export const KERNELSPEC = { name: KERNELSPEC_NAME, display_name: CONTROLLER_LABEL, language: 'shell' } as const;
+
+type IpynbMetadata = { metadata?: { kernelspec?: { name?: unknown }; language_info?: unknown } & Record<string, unknown> } & Record<string, unknown>;
+
+async function writeKernelspec(nb: vscode.NotebookDocument): Promise<void> {
+  if (nb.notebookType !== 'jupyter-notebook') return;
+  const meta = nb.metadata as IpynbMetadata;
+  if (meta.metadata?.kernelspec?.name === KERNELSPEC_NAME) return;
+  const edit = new vscode.WorkspaceEdit();
+  edit.set(nb.uri, [vscode.NotebookEdit.updateNotebookMetadata({ ...meta, metadata: { ...meta.metadata, kernelspec: { ...KERNELSPEC }, language_info: { name: 'shell' } } })]);
+  await vscode.workspace.applyEdit(edit);
+}
+
 class WsindyKernel implements vscode.Disposable {
   private readonly controller: vscode.NotebookController;
   private readonly disposables: vscode.Disposable[] = [];
@@ -109,6 +123,13 @@ class WsindyKernel implements vscode.Disposable {
     };
     vscode.workspace.notebookDocuments.forEach(prefer);
     this.disposables.push(vscode.workspace.onDidOpenNotebookDocument(prefer));
+    // Selecting the kernel writes its kernelspec into the notebook (as Jupyter kernels do), so the saved
+    // .ipynb names it and prefers it when opened again, here or in another editor.
+    this.disposables.push(
+      this.controller.onDidChangeSelectedNotebooks(({ notebook, selected }) => {
+        if (selected) void writeKernelspec(notebook);
+      }),
+    );
   }
 
   dispose(): void {

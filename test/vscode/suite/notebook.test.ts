@@ -8,10 +8,12 @@ import { EXTENSION_ID, getApi, lorenzCsv, tempFolder, waitFor } from './helpers'
 
 const MIME = 'application/vnd.wsindy.model+json';
 
-function ipynb(cells: string[]): string {
+const WSINDY_METADATA = { kernelspec: { name: 'wsindy', display_name: 'Weak-SINDy', language: 'shell' }, language_info: { name: 'shell' } };
+
+function ipynb(cells: string[], metadata: Record<string, unknown> = WSINDY_METADATA): string {
   return JSON.stringify({
     cells: cells.map((source) => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source: [source] })),
-    metadata: { kernelspec: { name: 'wsindy', display_name: 'Weak-SINDy', language: 'shell' }, language_info: { name: 'shell' } },
+    metadata,
     nbformat: 4,
     nbformat_minor: 5,
   });
@@ -85,6 +87,33 @@ suite('notebook kernel', () => {
     assert.ok(out[MIME] && typeof out[MIME] === 'object', `saved output mimes: ${Object.keys(out)}`);
     assert.deepEqual((out[MIME] as { view: { equations: { state: string }[] } }).view.equations.map((e) => e.state), ['x', 'y', 'z']);
     assert.ok(out['text/plain'], 'no text/plain in the saved output');
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  test('selecting the kernel in a Python notebook writes its kernelspec: the saved .ipynb names Weak-SINDy', async () => {
+    const dir = tempFolder('nb-spec');
+    const path = join(dir, 'python.ipynb');
+    writeFileSync(path, ipynb(['info missing.wsindy'], { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' }, language_info: { name: 'python' }, authors: ['kept'] }));
+    const nb = await openWithKernel(path);
+    type Meta = { metadata?: { kernelspec?: { name?: string; display_name?: string }; language_info?: { name?: string }; authors?: string[] } };
+    const meta = await waitFor('the kernelspec in the notebook metadata', () => {
+      const m = (nb.metadata as Meta).metadata;
+      return m?.kernelspec?.name === 'wsindy' ? m : undefined;
+    }, 30_000);
+    assert.equal(meta.kernelspec?.display_name, 'Weak-SINDy');
+    assert.equal(meta.language_info?.name, 'shell');
+    assert.deepEqual(meta.authors, ['kept'], 'other metadata was lost');
+    assert.equal(await nb.save(), true, 'the notebook was not saved');
+    const saved = await waitFor('the kernelspec saved in python.ipynb', () => {
+      let j: { metadata: { kernelspec?: { name?: string } } };
+      try {
+        j = JSON.parse(readFileSync(path, 'utf8')) as typeof j;
+      } catch {
+        return undefined; // caught mid-write
+      }
+      return j.metadata.kernelspec?.name === 'wsindy' ? j : undefined;
+    }, 30_000);
+    assert.equal(saved.metadata.kernelspec?.name, 'wsindy');
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
