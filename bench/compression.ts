@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { decodeWsindy } from '../src/core/codec/decode';
+import { reconstructFile } from '../src/core/api';
 import { encodeWsindy } from '../src/core/codec/encode';
 import { brotli } from '../src/core/codec/floatPack';
 import type { Dataset } from '../src/core/dataset';
@@ -42,6 +43,8 @@ export interface Row {
   gzipRatio: number;
   brotliRatio: number;
   seconds: number;
+  /** MB of CSV written per second by reconstructFile on the file (read, decode, model, residual, CSV written). */
+  reconstructMBs: number;
 }
 
 interface Case {
@@ -180,65 +183,79 @@ function zfpBytes(raw: Uint8Array, n: number, m: number, bound: number): number 
 
 export async function runCompressionBench(tolerances = [1e-3, 1e-4], log: (s: string) => void = () => undefined): Promise<Row[]> {
   const rows: Row[] = [];
-  for (const c of benchCases()) {
-    const n = c.series.length;
-    const m = c.time.length;
-    const names = c.series.map((_, i) => `x${i}`);
-    const raw = float64Bytes(c.series);
-    const csv = Buffer.byteLength(csvText(c));
-    const gz = gzipSync(raw, { level: 9 }).length;
-    const br = brotli(raw).length;
-    const t0 = performance.now();
-    // The default options, as a user gets them (the library degree 'auto' since this bench's first table had 3).
-    const { system: sys } = identify(c.series, c.time, names, identifyOptionsOf(DEFAULT_COMPRESS_OPTIONS));
-    const tId = (performance.now() - t0) / 1000;
-    const dataset: Dataset = { names, series: c.series, time: c.time, source: { layout: 'columns', delimiter: ',', header: ['t', ...names], timeColumn: 0, lineEnding: '\n' } };
-    let min = Infinity;
-    let max = -Infinity;
-    for (const s of c.series) {
-      for (const v of s) {
-        min = Math.min(min, v);
-        max = Math.max(max, v);
+  const work = mkdtempSync(join(tmpdir(), 'wsindy-compression-'));
+  try {
+    for (const c of benchCases()) {
+      const n = c.series.length;
+      const m = c.time.length;
+      const names = c.series.map((_, i) => `x${i}`);
+      const raw = float64Bytes(c.series);
+      const csv = Buffer.byteLength(csvText(c));
+      const gz = gzipSync(raw, { level: 9 }).length;
+      const br = brotli(raw).length;
+      const t0 = performance.now();
+      // The default options, as a user gets them (the library degree 'auto' since this bench's first table had 3).
+      const { system: sys } = identify(c.series, c.time, names, identifyOptionsOf(DEFAULT_COMPRESS_OPTIONS));
+      const tId = (performance.now() - t0) / 1000;
+      const dataset: Dataset = { names, series: c.series, time: c.time, source: { layout: 'columns', delimiter: ',', header: ['t', ...names], timeColumn: 0, lineEnding: '\n' } };
+      let min = Infinity;
+      let max = -Infinity;
+      for (const s of c.series) {
+        for (const v of s) {
+          min = Math.min(min, v);
+          max = Math.max(max, v);
+        }
+      }
+      for (const tolerance of tolerances) {
+        const t1 = performance.now();
+        // the settings as compressFile records them (the options): v4 stores only their differences from the defaults
+        const res = encodeWsindy({ dataset, system: sys, mode: 'error-bounded', tolerance, source: { fileName: `${c.name}.csv`, bytes: csv, crc32: 0 }, settings: { ...DEFAULT_COMPRESS_OPTIONS, tolerance } });
+        const seconds = tId + (performance.now() - t1) / 1000;
+        const dec = decodeWsindy(res.bytes);
+        // the whole reconstruction a user runs (`wsindy reconstruct`), once warm: CSV bytes / wall seconds
+        const file = join(work, 'case.wsindy');
+        const back = join(work, 'back.csv');
+        writeFileSync(file, res.bytes);
+        await reconstructFile(file, back);
+        const tr = performance.now();
+        await reconstructFile(file, back);
+        const reconstructMBs = statSync(back).size / 1e6 / ((performance.now() - tr) / 1000);
+        const bound = res.bound ?? 0;
+        let maxErr = 0;
+        c.series.forEach((s, i) => {
+          const d = dec.dataset.series[i];
+          for (let j = 0; j < m; j++) maxErr = Math.max(maxErr, Math.abs(s[j] - d[j]));
+        });
+        const z = zfpBytes(raw, n, m, tolerance * (max - min));
+        const row: Row = {
+          name: c.name,
+          n,
+          m,
+          tolerance,
+          bound,
+          fileBytes: res.bytes.length,
+          ratio: raw.length / res.bytes.length,
+          ratioVsCsv: csv / res.bytes.length,
+          maxErrorOverBound: bound > 0 ? maxErr / bound : maxErr,
+          windows: dec.header.windows,
+          podRank: dec.header.pod ? dec.header.pod.rank : null,
+          zfpRatio: z === null ? null : raw.length / z,
+          gzipRatio: raw.length / gz,
+          brotliRatio: raw.length / br,
+          seconds,
+          reconstructMBs,
+        };
+        rows.push(row);
+        log(formatRow(row));
       }
     }
-    for (const tolerance of tolerances) {
-      const t1 = performance.now();
-      // the settings as compressFile records them (the options): v4 stores only their differences from the defaults
-      const res = encodeWsindy({ dataset, system: sys, mode: 'error-bounded', tolerance, source: { fileName: `${c.name}.csv`, bytes: csv, crc32: 0 }, settings: { ...DEFAULT_COMPRESS_OPTIONS, tolerance } });
-      const seconds = tId + (performance.now() - t1) / 1000;
-      const dec = decodeWsindy(res.bytes);
-      const bound = res.bound ?? 0;
-      let maxErr = 0;
-      c.series.forEach((s, i) => {
-        const d = dec.dataset.series[i];
-        for (let j = 0; j < m; j++) maxErr = Math.max(maxErr, Math.abs(s[j] - d[j]));
-      });
-      const z = zfpBytes(raw, n, m, tolerance * (max - min));
-      const row: Row = {
-        name: c.name,
-        n,
-        m,
-        tolerance,
-        bound,
-        fileBytes: res.bytes.length,
-        ratio: raw.length / res.bytes.length,
-        ratioVsCsv: csv / res.bytes.length,
-        maxErrorOverBound: bound > 0 ? maxErr / bound : maxErr,
-        windows: dec.header.windows,
-        podRank: dec.header.pod ? dec.header.pod.rank : null,
-        zfpRatio: z === null ? null : raw.length / z,
-        gzipRatio: raw.length / gz,
-        brotliRatio: raw.length / br,
-        seconds,
-      };
-      rows.push(row);
-      log(formatRow(row));
-    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
   }
   return rows;
 }
 
-const HEAD = ['data', 'n×m', 'tol', 'bytes', 'ratio', 'vs CSV', 'zfp', 'ours/zfp', 'gzip', 'brotli', 'maxErr/bound', 'windows', 'POD r', 's'];
+const HEAD = ['data', 'n×m', 'tol', 'bytes', 'ratio', 'vs CSV', 'zfp', 'ours/zfp', 'gzip', 'brotli', 'maxErr/bound', 'windows', 'POD r', 's', 'rec MB/s'];
 
 function formatRow(r: Row): string {
   const f = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
@@ -257,6 +274,7 @@ function formatRow(r: Row): string {
     String(r.windows).padStart(7),
     String(r.podRank ?? '-').padStart(5),
     r.seconds.toFixed(1).padStart(5),
+    r.reconstructMBs.toFixed(0).padStart(8),
   ].join(' ');
 }
 

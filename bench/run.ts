@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark, each in its own process so one's memory does not skew another's.
-// Benchmarks are not tests: nothing here asserts a time. Options: --only fit,systems,csv,compression,fields,scale,shards,budget
+// Benchmarks are not tests: nothing here asserts a time. Options: --only fit,systems,csv,compression,fields,scale,shards,budget,reconstruct
 // --large (adds the 2000×50000 scale case, a ~1.3 GB CSV).
 import { spawnSync } from 'node:child_process';
 
@@ -22,6 +22,8 @@ const benches: [string, string[]][] = [
   ['shards', ['bench/shards.ts', '--shards', '64']],
   // the coder's budget (issue 14): a random walk against Lorenz, compress times side by side
   ['budget', ['bench/budget.ts', '--runs', '3']],
+  // reconstruction MB/s of CSV written (issue 12: ≥ 100 MB/s), in-process and through the CLI
+  ['reconstruct', ['bench/reconstruct.ts', '--runs', '5']],
 ];
 
 let failed = 0;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { decodeWsindy, readWsindyHeader } from '../../src/core/codec/decode';
 import { encodeWsindy, type EncodeInput } from '../../src/core/codec/encode';
-import { decodeIntRows, encodeIntRows } from '../../src/core/codec/entropy';
+import { IntRowDecoder, decodeIntRows, encodeIntRows } from '../../src/core/codec/entropy';
 import { makeRhs } from '../../src/core/codec/predictor';
 import { ContextModel, RangeDecoder, RangeEncoder } from '../../src/core/codec/rangeCoder';
 import { exponentOfStep, printedValue } from '../../src/core/csv/outputStep';
@@ -219,6 +219,33 @@ test('integer coder round-trips extremes; long zero runs cost almost nothing', (
   const rows = [Float64Array.of(0, 1, -1, 2 ** 50, -(2 ** 50), 123456789012, 0, 0, 7), Float64Array.of(3, 3, 3, 3, 3, 3, 3, 3, 3)];
   assert.deepEqual(decodeIntRows(encodeIntRows(rows), 2, 9, 't'), rows);
   assert.ok(encodeIntRows([new Float64Array(100_000)]).length < 64); // measured 43 bytes
+});
+
+test('integer coder (inlined decoder): rows of every kind come back exactly, streamed and at once', () => {
+  // zeros, ±1, smooth rows (delta / second-delta / previous-row / Lorenzo transforms win), values needing
+  // direct-bit chunks of more than 24 bits, and the extremes ±2^50, with ragged last blocks
+  const r = mulberry32(99);
+  for (const [nRows, len] of [[1, 1], [3, 255], [5, 257], [7, 1000], [2, 3000]] as const) {
+    const rows = Array.from({ length: nRows }, (_, i) =>
+      Float64Array.from({ length: len }, (_, j) => 0 + ((): number => {
+        const kind = (i + Math.floor(j / 300)) % 6;
+        if (kind === 0) return r() < 0.9 ? 0 : r() < 0.5 ? 1 : -1;
+        if (kind === 1) return Math.round(1000 * Math.sin(j / 40 + i));
+        if (kind === 2) return Math.round((r() - 0.5) * 2 ** (1 + 49 * r()));
+        if (kind === 3) return j % 17 === 0 ? (r() < 0.5 ? 2 ** 50 : -(2 ** 50)) : 0;
+        if (kind === 4) return 7 * j + i; // second delta 0, previous-row delta constant
+        return Math.round((r() - 0.5) * 20);
+      })()), // 0 + …: no −0 (the coder has one zero)
+    );
+    const bytes = encodeIntRows(rows);
+    assert.deepEqual(decodeIntRows(bytes, nRows, len, 'test'), rows);
+    // streamed into one reused buffer (IntRowDecoder keeps its own copy of the previous row)
+    const d = new IntRowDecoder(bytes, nRows, len, 'test');
+    const buf = new Float64Array(len);
+    rows.forEach((row, i) => assert.deepEqual(d.next(buf), row, `row ${i}`));
+    // a truncated stream is an error, not garbage
+    if (bytes.length > 64) assert.throws(() => decodeIntRows(bytes.subarray(0, bytes.length >> 2), nRows, len, 'test'), FormatError);
+  }
 });
 
 test('CRC32 known answer', () => {

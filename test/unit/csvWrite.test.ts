@@ -105,6 +105,36 @@ test('decimal step: fixed decimals (or integers at 10^k, k ≥ 0), time column e
   await assert.rejects(formatCsv({ ...rows, decimalStep: 0.003 }), /not a power of ten/);
 });
 
+test('decimal step: the cells are N = round(x·10^-k) with the point inserted, at every step 1e-9 … 1e3 (both digit paths)', async () => {
+  const { stepMultiple } = await import('../../src/core/csv/outputStep');
+  let seed = 5;
+  const rand = (): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  for (let k = -9; k <= 3; k++) {
+    const step = Number(`1e${k}`);
+    // magnitudes from a tenth of a step to past 2^31 steps (the int32 path's edge) and 2^53 (exact text)
+    const special = [0, -0, 0.5 * step, -0.5 * step, 1.5 * step, -2.5 * step, 2147483647 * step, -2147483647 * step, 2147483648 * step, -2147483649 * step, 2 ** 53 * step, -1e300];
+    const values = Float64Array.from({ length: 3000 }, (_, j) => (j < special.length ? special[j] : (rand() - 0.5) * step * 10 ** (rand() * 12)));
+    const time = Float64Array.from(values, (_, j) => j);
+    const text = Buffer.from(await formatCsv({ names: ['x'], series: [values], time, source: { layout: 'rows', delimiter: ',', header: null, timeColumn: null, lineEnding: '\n' }, decimalStep: step })).toString();
+    const cells = text.trimEnd().split(',');
+    values.forEach((x, j) => {
+      const N = stepMultiple(x, k);
+      if (N !== N) {
+        assert.equal(Number(cells[j]), x, `k ${k}: ${x} written exactly`);
+        return;
+      }
+      const digits = String(Math.abs(N));
+      const dec = Math.max(0, -k);
+      const padded = digits.padStart(dec + 1, '0');
+      const body = dec > 0 ? `${padded.slice(0, padded.length - dec)}.${padded.slice(padded.length - dec)}` : N === 0 ? '0' : digits + '0'.repeat(k);
+      assert.equal(cells[j], (N < 0 ? '-' : '') + body, `k ${k}: ${x}`);
+    });
+  }
+});
+
 test('decimal step: every printed cell parses back to within half a step (random magnitudes and steps)', async () => {
   for (let k = -22; k <= 22; k += 3) {
     const step = Number(`1e${k}`);

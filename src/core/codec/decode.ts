@@ -301,7 +301,8 @@ function decodeSpan(dec: Decoder, span: CodedSpan, out: readonly Float64Array[],
   let predCrc = 0;
   for (let i = 0; i < n; i++) {
     predictRow(basis, n, result.states, windows, i, p);
-    predCrc = crc32(new Uint8Array(p.buffer), predCrc);
+    // v3/v4 spans carry no prediction checksum: not computed (one CRC pass over n·m doubles less)
+    if (span.predCrc !== null) predCrc = crc32(new Uint8Array(p.buffer), predCrc);
     if (predictionOut) {
       // the model-only prediction as the view shows it: NaN where a window carries no model
       predictionOut[i].set(p);

@@ -10,6 +10,10 @@ export const BLOCK = 256;
 export const MAX_INT = 2 ** 50;
 const MAX_EXP = 53;
 const N_TRANSFORMS = 5;
+/** Range coder normalisation threshold (rangeCoder.ts's TOP). */
+const TOP = 0x1000000;
+/** 2^k, k = 0 … MAX_EXP: the decoder's magnitudes. */
+const POW2 = Float64Array.from({ length: MAX_EXP + 1 }, (_, k) => 2 ** k);
 
 /** floor(log2(m)) for 1 ≤ m < 2^53. */
 function ilog2(m: number): number {
@@ -104,25 +108,6 @@ function encodeSymbol(enc: RangeEncoder, md: Models, s: number, left: number, up
   }
 }
 
-function decodeSymbol(dec: RangeDecoder, md: Models, left: number, up: number): number {
-  if (dec.bit(md.zero, zeroCtx(left, up)) === 0) return 0;
-  const neg = dec.bit(md.sign, signCtx(left)) === 1;
-  const c = Math.max(magClass(left), magClass(up)) * MAX_EXP;
-  let k = 0;
-  while (k < MAX_EXP - 1 && dec.bit(md.exp, c + k) === 1) k++;
-  let m = 2 ** k;
-  if (k > 0) {
-    m += dec.bit(md.mant, k) * 2 ** (k - 1);
-    let bits = k - 1;
-    while (bits > 0) {
-      const chunk = Math.min(bits, 24);
-      bits -= chunk;
-      m += dec.direct(chunk) * 2 ** bits;
-    }
-  }
-  return neg ? -m : m;
-}
-
 function encodeTransform(enc: RangeEncoder, md: Models, t: number, prevT: number): void {
   enc.bit(md.same, 0, t === prevT ? 0 : 1);
   if (t === prevT) return;
@@ -132,15 +117,6 @@ function encodeTransform(enc: RangeEncoder, md: Models, t: number, prevT: number
     enc.bit(md.tree, node, bit);
     node = node * 2 + bit;
   }
-}
-
-function decodeTransform(dec: RangeDecoder, md: Models, prevT: number): number {
-  if (dec.bit(md.same, 0) === 0) return prevT;
-  let node = 1;
-  for (let b = 0; b < 3; b++) node = node * 2 + dec.bit(md.tree, node);
-  const t = node - 8;
-  if (t >= N_TRANSFORMS) throw new FormatError('corrupt integer stream: unknown transform');
-  return t;
 }
 
 function sc(s: number): number {
@@ -275,6 +251,12 @@ export class IntRowDecoder {
     this.syms = new Float64Array(len);
   }
 
+  /**
+   * The range decoder and the symbol decoding inlined into one loop over locals (the coder's state, the
+   * contexts' probability arrays): the same integer arithmetic, in the same order, as RangeDecoder.bit /
+   * direct with the symbol and transform decoding they replace, so the same values. Measured on the 400×8000
+   * random walk (829 KB of residual), decodeWsindy CPU time 0.32 → 0.23 s (median of 9, loaded machine).
+   */
   next(row: Float64Array = new Float64Array(this.len)): Float64Array {
     const { dec, md, len, what } = this;
     if (this.rows >= this.nRows) throw new RangeError('no more rows');
@@ -282,20 +264,214 @@ export class IntRowDecoder {
     const prev = hasPrev ? this.prev : null;
     const syms = this.syms;
     const prevSyms = this.prevSyms;
+    const bytes = dec.bytes;
+    const nb = bytes.length;
+    let range = dec.range;
+    let code = dec.code;
+    let pos = dec.pos;
+    let overrun = dec.overrun;
+    const zf = md.zero.fast;
+    const zs = md.zero.slow;
+    const sf = md.sign.fast;
+    const ss = md.sign.slow;
+    const ef = md.exp.fast;
+    const es = md.exp.slow;
+    const mf = md.mant.fast;
+    const ms = md.mant.slow;
+    const af = md.same.fast;
+    const as = md.same.slow;
+    const tf = md.tree.fast;
+    const ts = md.tree.slow;
+    let f = 0;
+    let sl = 0;
+    let bound = 0;
+    let ctx = 0;
     for (let b0 = 0; b0 < len; b0 += BLOCK) {
       const b1 = Math.min(len, b0 + BLOCK);
-      const t = decodeTransform(dec, md, this.prevT);
+      // the block's transform: "same as before" flag, else three tree bits (decodeTransform)
+      let t = this.prevT;
+      f = af[0];
+      sl = as[0];
+      bound = (range >>> 16) * ((f + sl) >>> 1);
+      let bit: number;
+      if (code < bound) {
+        range = bound;
+        af[0] = f + ((65536 - f) >> 4);
+        as[0] = sl + ((65536 - sl) >> 7);
+        bit = 0;
+      } else {
+        code -= bound;
+        range -= bound;
+        af[0] = f - (f >> 4);
+        as[0] = sl - (sl >> 7);
+        bit = 1;
+      }
+      while (range < TOP) {
+        range *= 256;
+        code = code * 256 + (pos < nb ? bytes[pos++] : (overrun++, 0));
+      }
+      if (bit === 1) {
+        let node = 1;
+        for (let b = 0; b < 3; b++) {
+          f = tf[node];
+          sl = ts[node];
+          bound = (range >>> 16) * ((f + sl) >>> 1);
+          if (code < bound) {
+            range = bound;
+            tf[node] = f + ((65536 - f) >> 4);
+            ts[node] = sl + ((65536 - sl) >> 7);
+            node = node * 2;
+          } else {
+            code -= bound;
+            range -= bound;
+            tf[node] = f - (f >> 4);
+            ts[node] = sl - (sl >> 7);
+            node = node * 2 + 1;
+          }
+          while (range < TOP) {
+            range *= 256;
+            code = code * 256 + (pos < nb ? bytes[pos++] : (overrun++, 0));
+          }
+        }
+        t = node - 8;
+        if (t >= N_TRANSFORMS) throw new FormatError('corrupt integer stream: unknown transform');
+      }
       if (!prev && t > 2) throw new FormatError(`corrupt ${what} stream: row transform on the first row`);
       this.prevT = t;
       for (let j = b0; j < b1; j++) {
-        const s = decodeSymbol(dec, md, j > 0 ? syms[j - 1] : 0, hasPrev ? prevSyms[j] : 0);
+        const left = j > 0 ? syms[j - 1] : 0;
+        const up = hasPrev ? prevSyms[j] : 0;
+        // zero flag, context (class of left, class of up)
+        ctx = (left === 0 ? 0 : left === 1 || left === -1 ? 3 : 6) + (up === 0 ? 0 : up === 1 || up === -1 ? 1 : 2);
+        f = zf[ctx];
+        sl = zs[ctx];
+        bound = (range >>> 16) * ((f + sl) >>> 1);
+        let s = 0;
+        if (code < bound) {
+          range = bound;
+          zf[ctx] = f + ((65536 - f) >> 4);
+          zs[ctx] = sl + ((65536 - sl) >> 7);
+          while (range < TOP) {
+            range *= 256;
+            code = code * 256 + (pos < nb ? bytes[pos++] : (overrun++, 0));
+          }
+        } else {
+          code -= bound;
+          range -= bound;
+          zf[ctx] = f - (f >> 4);
+          zs[ctx] = sl - (sl >> 7);
+          while (range < TOP) {
+            range *= 256;
+            code = code * 256 + (pos < nb ? bytes[pos++] : (overrun++, 0));
+          }
+          // sign, context the sign of left
+          ctx = left === 0 ? 0 : left > 0 ? 1 : 2;
+          f = sf[ctx];
+          sl = ss[ctx];
+          bound = (range >>> 16) * ((f + sl) >>> 1);
+          let neg = false;
+          if (code < bound) {
+            range = bound;
+            sf[ctx] = f + ((65536 - f) >> 4);
+            ss[ctx] = sl + ((65536 - sl) >> 7);
+          } else {
+            code -= bound;
+            range -= bound;
+            sf[ctx] = f - (f >> 4);
+            ss[ctx] = sl - (sl >> 7);
+            neg = true;
+          }
+          while (range < TOP) {
+            range *= 256;
+            code = code * 256 + (pos < nb ? bytes[pos++] : (overrun++, 0));
+          }
+          // exponent in unary, contexts by the larger magnitude class of left and up (magClass)
+          const al = left < 0 ? -left : left;
+          const au = up < 0 ? -up : up;
+          const am = al > au ? al : au;
+          const c = (am === 0 ? 0 : am < 2 ? 1 : am < 4 ? 2 : am < 8 ? 3 : 4) * MAX_EXP;
+          let k = 0;
+          for (;;) {
+            if (k >= MAX_EXP - 1) break;
+            ctx = c + k;
+            f = ef[ctx];
+            sl = es[ctx];
+            bound = (range >>> 16) * ((f + sl) >>> 1);
+            let one: boolean;
+            if (code < bound) {
+              range = bound;
+              ef[ctx] = f + ((65536 - f) >> 4);
+              es[ctx] = sl + ((65536 - sl) >> 7);
+              one = false;
+            } else {
+              code -= bound;
+              range -= bound;
+              ef[ctx] = f - (f >> 4);
+              es[ctx] = sl - (sl >> 7);
+              one = true;
+            }
+            while (range < TOP) {
+              range *= 256;
+              code = code * 256 + (pos < nb ? bytes[pos++] : (overrun++, 0));
+            }
+            if (!one) break;
+            k++;
+          }
+          let mag = POW2[k];
+          if (k > 0) {
+            // the mantissa's top bit (context k), then k − 1 equiprobable bits in chunks of ≤ 24
+            f = mf[k];
+            sl = ms[k];
+            bound = (range >>> 16) * ((f + sl) >>> 1);
+            if (code < bound) {
+              range = bound;
+              mf[k] = f + ((65536 - f) >> 4);
+              ms[k] = sl + ((65536 - sl) >> 7);
+            } else {
+              code -= bound;
+              range -= bound;
+              mf[k] = f - (f >> 4);
+              ms[k] = sl - (sl >> 7);
+              mag += POW2[k - 1];
+            }
+            while (range < TOP) {
+              range *= 256;
+              code = code * 256 + (pos < nb ? bytes[pos++] : (overrun++, 0));
+            }
+            let bits = k - 1;
+            while (bits > 0) {
+              const chunk = bits < 24 ? bits : 24;
+              bits -= chunk;
+              let v = 0;
+              for (let q = 0; q < chunk; q++) {
+                range = range >>> 1;
+                let b = 0;
+                if (code >= range) {
+                  code -= range;
+                  b = 1;
+                }
+                v = v * 2 + b;
+                while (range < TOP) {
+                  range *= 256;
+                  code = code * 256 + (pos < nb ? bytes[pos++] : (overrun++, 0));
+                }
+              }
+              mag += v * POW2[bits];
+            }
+          }
+          s = neg ? -mag : mag;
+        }
         syms[j] = s;
         const v = untransform(t, s, row, prev, j);
         if (!(Math.abs(v) <= MAX_INT)) throw new FormatError(`corrupt ${what} stream: value out of range`);
         row[j] = v;
       }
-      if (dec.overrun > 8) throw new FormatError(`corrupt ${what} stream: ends early`);
+      if (overrun > 8) throw new FormatError(`corrupt ${what} stream: ends early`);
     }
+    dec.range = range;
+    dec.code = code;
+    dec.pos = pos;
+    dec.overrun = overrun;
     // keep our own copy of the row as the next row's context (the caller may overwrite `row`)
     this.prev.set(row);
     this.syms = prevSyms;

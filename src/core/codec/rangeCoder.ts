@@ -111,13 +111,14 @@ export class RangeEncoder {
 }
 
 export class RangeDecoder {
-  private range = 0xffffffff;
-  private code = 0;
-  private pos = 1;
+  // State public for IntRowDecoder's inlined loop (entropy.ts), which copies it to locals and back.
+  range = 0xffffffff;
+  code = 0;
+  pos = 1;
   /** Bytes read past the end (zeros): a well-formed stream never needs more than a few. */
   overrun = 0;
 
-  constructor(private readonly bytes: Uint8Array) {
+  constructor(readonly bytes: Uint8Array) {
     for (let i = 0; i < 4; i++) this.code = this.code * 256 + this.next();
   }
   private next(): number {

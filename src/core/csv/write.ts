@@ -29,8 +29,20 @@ const CELL_MAX = 42; // delimiter + the 25 bytes writeNumberScribble may touch, 
  * double 10^|k|, and whether to multiply (k < 0) or divide (k ≥ 0) by it. Mirrors `stepMultiple` (asserted
  * equal in the tests) but inlined: this runs once per cell.
  */
-const fixed = { k: 0, p: 1, mul: true };
+const fixed = { k: 0, p: 1, mul: true, small: false, pInt: 1 };
 const TWO53 = 9007199254740992;
+/** "00" … "99" as ASCII pairs. */
+const DIGIT_PAIRS = Uint8Array.from({ length: 200 }, (_, i) => 48 + (i & 1 ? (i >> 1) % 10 : Math.floor((i >> 1) / 10)));
+
+/** Set the fixed formatter for the exponent k (series printed at multiples of 10^k). */
+function setFixed(k: number): void {
+  fixed.k = k;
+  fixed.mul = k < 0;
+  fixed.p = POW10_EXACT[k < 0 ? -k : k];
+  // the int32 path: k ≤ 0 with at most 9 decimals (10^-k an int32)
+  fixed.small = k <= 0 && k >= -9;
+  fixed.pInt = fixed.small ? 10 ** -k : 1;
+}
 
 /** Number of decimal digits of an integer 0 ≤ a < 2^31. */
 function digitCount(a: number): number {
@@ -46,6 +58,52 @@ function digitCount(a: number): number {
  */
 function writeFixed(buf: Uint8Array, off: number, x: number): number {
   const N = Math.round(fixed.mul ? x * fixed.p : x / fixed.p);
+  if (N < 2147483648 && N > -2147483648 && fixed.small) {
+    // |N| < 2^31, ≤ 9 decimals: integer part and decimals in int32, two digits per step (the same text
+    // as the general path below; measured: formatting the 400×8000 random walk at 0.01, 160 → 110 ms CPU)
+    let a = N | 0;
+    if (a < 0) {
+      buf[off++] = 45;
+      a = -a;
+    }
+    // every operand int32 (`| 0`, Math.imul): a double here makes `%` a call to fmod (measured 3× slower)
+    const P = fixed.pInt | 0;
+    let ip = (a / P) | 0;
+    let fr = (a - Math.imul(ip, P)) | 0;
+    let q = off + digitCount(ip);
+    off = q;
+    while (ip >= 100) {
+      const r = ip % 100;
+      ip = (ip / 100) | 0;
+      buf[--q] = DIGIT_PAIRS[2 * r + 1];
+      buf[--q] = DIGIT_PAIRS[2 * r];
+    }
+    if (ip >= 10) {
+      buf[--q] = DIGIT_PAIRS[2 * ip + 1];
+      buf[--q] = DIGIT_PAIRS[2 * ip];
+    } else buf[--q] = 48 + ip;
+    const dec = -fixed.k;
+    if (dec > 0) {
+      buf[off++] = 46;
+      q = off + dec;
+      off = q;
+      let d = dec;
+      while (d >= 2) {
+        const r = fr % 100;
+        fr = (fr / 100) | 0;
+        buf[--q] = DIGIT_PAIRS[2 * r + 1];
+        buf[--q] = DIGIT_PAIRS[2 * r];
+        d -= 2;
+      }
+      if (d === 1) buf[--q] = 48 + fr;
+    }
+    return off;
+  }
+  return writeFixedWide(buf, off, x, N);
+}
+
+/** writeFixed beyond the int32 path: |N| ≥ 2^31, more than 9 decimals, or a step 10^k with k > 0. */
+function writeFixedWide(buf: Uint8Array, off: number, x: number, N: number): number {
   if (!(N < TWO53 && N > -TWO53)) return writeNum(buf, off, x);
   const k = fixed.k;
   const neg = N < 0;
@@ -329,9 +387,7 @@ export async function generateCsv(
     const buf = bufs[cur];
     // fill* keep their position in `pos`: read it back before any await lets another call reuse it.
     // module state like `pos`: set again after every await
-    fixed.k = k ?? 0;
-    fixed.mul = fixed.k < 0;
-    fixed.p = POW10_EXACT[fixed.k < 0 ? -fixed.k : fixed.k];
+    setFixed(k ?? 0);
     if (withExtras && columns) off = fillColumnsExtras(buf, off, CHUNK, data, allExact, mc, stamp);
     else if (withExtras) off = fillRows(buf, off, CHUNK, data.series, m, D, crlf, allExact, mc, data.source.extras?.decimalComma === true);
     else off = columns ? fillColumns(buf, off, CHUNK, cols, m, D, crlf, exactCols) : fillRows(buf, off, CHUNK, data.series, m, D, crlf, allExact);
