@@ -92,9 +92,9 @@ test('decode inverts encode exactly and every reconstructed value is within half
   );
 });
 
-function noModel(names: string[]): IdentifiedSystem {
+function noModel(names: string[], degree = 1): IdentifiedSystem {
   return {
-    model: { stateNames: names, library: { degree: 1, constant: false, trigFrequencies: [] }, terms: [], termNames: [], coefficients: new Float64Array(0) },
+    model: { stateNames: names, library: { degree, constant: false, trigFrequencies: [] }, terms: [], termNames: [], coefficients: new Float64Array(0) },
     pod: null,
     diagnostics: { weakResidual: 1, r2: [], activeTerms: 0, threshold: 0, testFunctions: { count: 0, halfWidth: 0, exponent: 0 } },
   };
@@ -142,4 +142,21 @@ test('adversarial data (white noise, steps, constants, spikes) keep the bound th
       assert.ok(maxErr <= bound, `max error ${maxErr} > ${bound}`);
     }
   }
+});
+
+test('a no-model file over many variables keeps a high-degree library without listing its terms (256 variables, degree 3)', () => {
+  // the no-model route keeps the fit's library over all n variables: C(258, 3) = 2.8M terms, which the
+  // header writer once built (to compare with the empty term list) and ran out of memory on (Allen–Cahn 256 × 500)
+  const n = 256;
+  const m = 40;
+  const series = grid(n, m, (i, j) => Math.tanh(8 * Math.sin((2 * Math.PI * i) / n + j / 50)));
+  const names = series.map((_, i) => `u${i}`);
+  const dataset: Dataset = { names, series, time: uniformTime(m, 0.01), source: { layout: 'rows', delimiter: ',', header: null, timeColumn: null, lineEnding: '\n' } };
+  const res = encodeWsindy({ dataset, system: noModel(names, 3), mode: 'error-bounded', tolerance: 1e-3, source: { fileName: 'f.csv', bytes: 1, crc32: 0 }, settings: {} });
+  const dec = decodeWsindy(res.bytes);
+  assert.equal(dec.header.library.degree, 3);
+  assert.equal(dec.header.termNames.length, 0);
+  let maxErr = 0;
+  series.forEach((s, i) => s.forEach((v, j) => (maxErr = Math.max(maxErr, Math.abs(v - dec.dataset.series[i][j])))));
+  assert.ok(maxErr <= (res.bound ?? 0), `max error ${maxErr}`);
 });

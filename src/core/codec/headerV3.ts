@@ -276,8 +276,9 @@ export function writeHeaderV3(h: HeaderJson, x: HeaderExtrasV3, version: 3 | 4 =
   const r = h.stateNames.length;
   const boundExplicit = h.mode === 'error-bounded' && !Object.is(h.bound, derivedBound(h.absError, h.tolerance, h.range));
   const defaultStates = h.pod ? Array.from({ length: r }, (_, i) => `a${i + 1}`) : h.names;
-  const canonical = canonicalTerms(h.library, r);
-  const termsExplicit = !sameTerms(x.terms, canonical);
+  // counted first: a no-model file keeps the fit's library over all n variables (degree 3 on 256
+  // variables: 2.8M terms, which building ran out of memory on), and its empty term list differs anyway
+  const termsExplicit = canonicalCount(h.library, r) !== x.terms.length || !sameTerms(x.terms, canonicalTerms(h.library, r));
   const termNamesExplicit = !sameStrings(h.termNames, x.terms.map((t) => termNameV3(t, h.stateNames)));
   const settingsDiffs = settingsDiff(h.settings, settingsBase(h.tolerance, h.mode, h.absError, version));
   // v3: the blob whenever there are settings; v4: only when they differ from the baseline
