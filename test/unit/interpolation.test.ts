@@ -5,6 +5,8 @@ import { decodeWsindy } from '../../src/core/codec/decode';
 import { encodeWsindy } from '../../src/core/codec/encode';
 import { INTERP_IDS, interpolateDecode, interpolateEncode, isTwoD, traverse } from '../../src/core/codec/interpolation';
 import { encodeIntRows } from '../../src/core/codec/entropy';
+import { readContainer } from '../../src/core/codec/container';
+import { printedValue } from '../../src/core/csv/outputStep';
 import type { Dataset } from '../../src/core/dataset';
 import type { IdentifiedSystem } from '../../src/core/model';
 import { mulberry32, uniformTime } from '../support/systems';
@@ -159,4 +161,25 @@ test('a no-model file over many variables keeps a high-degree library without li
   let maxErr = 0;
   series.forEach((s, i) => s.forEach((v, j) => (maxErr = Math.max(maxErr, Math.abs(v - dec.dataset.series[i][j])))));
   assert.ok(maxErr <= (res.bound ?? 0), `max error ${maxErr}`);
+});
+
+test('noise-like data in the no-model route: bins as wide as the output step allows (b − 10^k/2), printed values within b', () => {
+  // b = 1.5e-3: the output step is 1e-4 (10^k/2 ≤ b/16); the rule's b′ = b − b/16 = 0.9375 b, this one 0.9667 b
+  const rnd = mulberry32(11);
+  const series = grid(16, 2000, (i, j) => Math.sin(i / 3 + j / 200) + 0.05 * (rnd() - 0.5));
+  const absError = 1.5e-3;
+  const m = series[0].length;
+  const names = series.map((_, i) => `u${i}`);
+  const dataset: Dataset = { names, series, time: uniformTime(m, 0.01), source: { layout: 'rows', delimiter: ',', header: null, timeColumn: null, lineEnding: '\n' } };
+  const res = encodeWsindy({ dataset, system: noModel(names), mode: 'error-bounded', tolerance: 1e-3, absError, source: { fileName: 'f.csv', bytes: 1, crc32: 0 }, settings: {} });
+  const resi = readContainer(res.bytes).sections.get('RESI');
+  assert.ok(resi);
+  const stored = new DataView(resi.payload.buffer, resi.payload.byteOffset).getFloat64(0, true);
+  assert.equal(stored, absError - (1e-4 / 2) * (1 + 2 ** -10));
+  const dec = decodeWsindy(res.bytes);
+  assert.equal(dec.dataset.decimalStep, 1e-4);
+  let worst = 0;
+  series.forEach((s, i) => s.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - printedValue(dec.dataset.series[i][j], -4))))));
+  assert.ok(worst <= absError, `printed error ${worst}`);
+  assert.ok(worst > 0.95 * absError, `printed error ${worst}: the wider bins are used`);
 });

@@ -18,13 +18,28 @@ export const INTERP_LINEAR_1D = 1;
 export const INTERP_CUBIC_1D = 2;
 export const INTERP_LINEAR_2D = 3;
 export const INTERP_CUBIC_2D = 4;
-export const INTERP_IDS = [INTERP_LINEAR_1D, INTERP_CUBIC_1D, INTERP_LINEAR_2D, INTERP_CUBIC_2D] as const;
+/**
+ * 2-D with the axes' roles swapped (along the variables first at each stride, then along time): the
+ * traversal of ids 3/4 on the transposed grid. Which axis goes first matters: at each stride the second
+ * axis predicts twice as many points (measured: a 256 × 1000 wave field 11.8 → 8.4 KB at 1e-3).
+ */
+export const INTERP_LINEAR_2D_VARS = 6;
+export const INTERP_CUBIC_2D_VARS = 7;
+export const INTERP_IDS = [INTERP_LINEAR_1D, INTERP_CUBIC_1D, INTERP_LINEAR_2D, INTERP_CUBIC_2D, INTERP_LINEAR_2D_VARS, INTERP_CUBIC_2D_VARS] as const;
 
 export function isCubic(id: number): boolean {
-  return id === INTERP_CUBIC_1D || id === INTERP_CUBIC_2D;
+  return id === INTERP_CUBIC_1D || id === INTERP_CUBIC_2D || id === INTERP_CUBIC_2D_VARS;
 }
 export function isTwoD(id: number): boolean {
-  return id === INTERP_LINEAR_2D || id === INTERP_CUBIC_2D;
+  return id === INTERP_LINEAR_2D || id === INTERP_CUBIC_2D || id === INTERP_LINEAR_2D_VARS || id === INTERP_CUBIC_2D_VARS;
+}
+/** 2-D, along the variables first at each stride (ids 6, 7). */
+export function varsFirst(id: number): boolean {
+  return id === INTERP_LINEAR_2D_VARS || id === INTERP_CUBIC_2D_VARS;
+}
+/** Whether `id` names an interpolation predictor (RESI ids 1–4, 6, 7; 5 is the data's grid). */
+export function isInterpolation(id: number): boolean {
+  return (INTERP_IDS as readonly number[]).includes(id);
 }
 
 const LIMIT: number = MAX_INT;
@@ -70,8 +85,9 @@ function line(get: (t: number) => number, len: number, s: number, cubic: boolean
  * Visit every point of the n × m grid `v` (n rows of m) once, coarse to fine: (i, 0) first in 1-D and
  * (0, 0) in 2-D, predicted as 0; then for each stride s from the top down: along time (every row in 1-D,
  * rows at multiples of 2s in 2-D), then along the variables (2-D only: rows at odd multiples of s,
- * columns at multiples of s). Every prediction reads only points visited before it (those at multiples
- * of 2s along the line). `code(i, j, pred)` must leave the reconstructed value at v[i][j].
+ * columns at multiples of s). Ids 6, 7 swap the axes: for each stride, down the columns at multiples of
+ * 2s first, then along the rows at multiples of s. Every prediction reads only points visited before it
+ * (those at multiples of 2s along the line). `code(i, j, pred)` must leave the reconstructed value at v[i][j].
  */
 export function traverse(v: readonly Float64Array[], m: number, id: number, code: (i: number, j: number, pred: number) => void): void {
   const n = v.length;
@@ -80,11 +96,18 @@ export function traverse(v: readonly Float64Array[], m: number, id: number, code
     const row = v[i];
     line((t) => row[t], m, s, cubic, (t, pred) => code(i, t, pred));
   };
-  if (isTwoD(id)) {
+  const alongVars = (j: number, s: number) => line((t) => v[t][j], n, s, cubic, (t, pred) => code(t, j, pred));
+  if (varsFirst(id)) {
+    code(0, 0, 0);
+    for (let s = topStride(Math.max(n, m)); s >= 1; s >>= 1) {
+      for (let j = 0; j < m; j += 2 * s) alongVars(j, s);
+      for (let i = 0; i < n; i += s) alongTime(i, s);
+    }
+  } else if (isTwoD(id)) {
     code(0, 0, 0);
     for (let s = topStride(Math.max(n, m)); s >= 1; s >>= 1) {
       for (let i = 0; i < n; i += 2 * s) alongTime(i, s);
-      for (let j = 0; j < m; j += s) line((t) => v[t][j], n, s, cubic, (t, pred) => code(t, j, pred));
+      for (let j = 0; j < m; j += s) alongVars(j, s);
     }
   } else {
     for (let i = 0; i < n; i++) {
@@ -122,21 +145,32 @@ export function interpolateDecode(v: readonly Float64Array[], m: number, step: n
       x[t] = predict(cubic, hasA, hasA ? x[t - 3 * s] : 0, x[t - s], hasC, hasC ? x[t + s] : 0, hasD, hasD ? x[t + 3 * s] : 0) + x[t] * step;
     }
   };
+  // the points t = s, 3s, … < n of every column j = 0, js, 2js, … < m (js = s or 2s), row by row
+  const columns = (s: number, js: number): void => {
+    for (let t = s; t < n; t += 2 * s) {
+      const hasA = t >= 3 * s;
+      const hasC = t + s < n;
+      const hasD = t + 3 * s < n;
+      const a = hasA ? v[t - 3 * s] : null;
+      const b = v[t - s];
+      const c = hasC ? v[t + s] : null;
+      const d = hasD ? v[t + 3 * s] : null;
+      const x = v[t];
+      for (let j = 0; j < m; j += js) x[j] = predict(cubic, hasA, a ? a[j] : 0, b[j], hasC, c ? c[j] : 0, hasD, d ? d[j] : 0) + x[j] * step;
+    }
+  };
   if (isTwoD(id)) {
     if (n === 0) return;
     v[0][0] = 0 + v[0][0] * step;
+    const first = varsFirst(id);
     for (let s = topStride(Math.max(n, m)); s >= 1; s >>= 1) {
-      for (let i = 0; i < n; i += 2 * s) row(v[i], s);
-      for (let t = s; t < n; t += 2 * s) {
-        const hasA = t >= 3 * s;
-        const hasC = t + s < n;
-        const hasD = t + 3 * s < n;
-        const a = hasA ? v[t - 3 * s] : null;
-        const b = v[t - s];
-        const c = hasC ? v[t + s] : null;
-        const d = hasD ? v[t + 3 * s] : null;
-        const x = v[t];
-        for (let j = 0; j < m; j += s) x[j] = predict(cubic, hasA, a ? a[j] : 0, b[j], hasC, c ? c[j] : 0, hasD, d ? d[j] : 0) + x[j] * step;
+      if (first) {
+        // each column's points depend only on that column: visiting them row by row is the same arithmetic
+        columns(s, 2 * s);
+        for (let i = 0; i < n; i += s) row(v[i], s);
+      } else {
+        for (let i = 0; i < n; i += 2 * s) row(v[i], s);
+        columns(s, s);
       }
     }
   } else {

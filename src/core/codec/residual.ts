@@ -5,6 +5,7 @@ import { ByteReader, ByteWriter } from './bytes';
 import { IntRowDecoder, MAX_INT, decodeIntRows, encodeIntRows } from './entropy';
 import { readFloatsLossless, writeFloatsLossless } from './floatPack';
 import { printedValue } from '../csv/outputStep';
+import { isInterpolation } from './interpolation';
 
 /**
  * MAX_INT as a module constant: an imported binding is a getter call per use under tsx's loader (measured with
@@ -178,7 +179,7 @@ export function readResidual(r: ByteReader, n: number, m: number, interpolation 
   let grid = 0;
   if (predictor !== 0) {
     if (!interpolation) r.fail('residual predictor in a file of a version without predictors');
-    if (predictor > GRID_PREDICTOR) r.fail(`unknown residual predictor ${predictor}`);
+    if (predictor !== GRID_PREDICTOR && !isInterpolation(predictor)) r.fail(`unknown residual predictor ${predictor}`);
     if (!(bound > 0)) r.fail('residual predictor with a zero bound');
     r.u8();
     if (predictor === GRID_PREDICTOR) {
