@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { computePod, gramMatrix } from '../../src/core/numerics/pod';
+import { addRows4, chooseRank, computePod, DENSE_TILE, gramMatrix, rankEstimate } from '../../src/core/numerics/pod';
 import { liftFromPod } from '../../src/core/sindy/simulate';
 import { lowRankField, mulberry32 } from '../support/systems';
 
@@ -115,15 +115,24 @@ test('sign convention: the first component within 1e-6 of the largest magnitude 
   assert.deepEqual(Array.from(flat.basis.mean), [3, -1]);
 });
 
-test('gramMatrix equals the naive product (odd row count, length not a multiple of the tile)', () => {
+test('gramMatrix equals the naive product, tile by tile to the bit (11 rows: every blocking, length not a multiple of the tile)', () => {
   const rand = mulberry32(5);
-  const rows = Array.from({ length: 7 }, () => Float64Array.from({ length: 5000 }, () => rand() - 0.5));
+  const N = 11;
+  const L = 5000;
+  const rows = Array.from({ length: N }, () => Float64Array.from({ length: L }, () => rand() - 0.5));
   const G = gramMatrix(rows);
-  for (let i = 0; i < 7; i++) {
-    for (let k = 0; k < 7; k++) {
+  for (let i = 0; i < N; i++) {
+    for (let k = 0; k < N; k++) {
       let s = 0;
-      for (let l = 0; l < 5000; l++) s += rows[i][l] * rows[k][l];
-      assert.ok(Math.abs(G[i * 7 + k] - s) < 1e-11, `G[${i},${k}]`);
+      let exact = 0;
+      for (let l0 = 0; l0 < L; l0 += DENSE_TILE) {
+        let t = 0;
+        for (let l = l0; l < Math.min(L, l0 + DENSE_TILE); l++) t += rows[Math.max(i, k)][l] * rows[Math.min(i, k)][l];
+        s += t;
+      }
+      for (let l = 0; l < L; l++) exact += rows[i][l] * rows[k][l];
+      assert.equal(G[i * N + k], s, `G[${i},${k}]`);
+      assert.ok(Math.abs(G[i * N + k] - exact) < 1e-11);
     }
   }
 });
@@ -176,6 +185,50 @@ test('iterative solver on full-rank random data falls back to dense and agrees w
   assert.equal(it.basis.rank, dense.basis.rank);
   assert.ok(Math.abs(it.basis.energy - dense.basis.energy) < 1e-9);
   for (let c = 0; c < it.basis.rank; c++) assert.ok(Math.abs(it.basis.singularValues[c] / dense.basis.singularValues[c] - 1) < 1e-9, `σ${c + 1}`);
+});
+
+test('rankEstimate: exact on a geometric spectrum, never above the rule on a power law; capped', () => {
+  // λ_c = 2^-c (c = 0, 1, …): the rule needs 1 − 2^-r ≥ e, r = ⌈log2(1/(1 − e))⌉ = 20 for e = 0.999999
+  const geometric = Array.from({ length: 200 }, (_, c) => 2 ** -c);
+  const trace = geometric.reduce((a, b) => a + b, 0);
+  const rule = chooseRank(geometric, 200, 200, trace, { rank: 'auto', energy: 0.999999, maxRank: 200 });
+  assert.equal(rule?.rank, 20);
+  assert.equal(rankEstimate(geometric.slice(0, 8), trace, 0.999999, 200), 20);
+  // a random walk's spectrum, λ_c ∝ 1/(c + ½)²: flattens out, so the estimate from 8 values is low
+  const walk = Array.from({ length: 400 }, (_, c) => 1 / (c + 0.5) ** 2);
+  const wTrace = walk.reduce((a, b) => a + b, 0);
+  const wRule = chooseRank(walk, 400, 400, wTrace, { rank: 'auto', energy: 0.999, maxRank: 400 })?.rank ?? 0;
+  const est = rankEstimate(walk.slice(0, 8), wTrace, 0.999, 400);
+  assert.ok(est > 8 && est <= wRule, `estimate ${est}, rule ${wRule}`);
+  assert.equal(rankEstimate(walk.slice(0, 8), wTrace, 0.999999, 20), 20);
+  assert.equal(rankEstimate([1, 1, 1, 1], 40, 0.99, 64), 64); // no decay seen: the cap
+  // the leading values already hold the energy: the rule's own answer
+  assert.equal(rankEstimate([4, 1, 1e-9], 5 + 1e-9, 0.99, 64), 2);
+});
+
+test('a flat spectrum handed to the dense route early gives the dense answer bit for bit', () => {
+  // 300 random walks: λ_c ∝ 1/(c + ½)², rank at the cap of 64; the iterative route gives up after its first block
+  const rand = mulberry32(5);
+  const series = Array.from({ length: 300 }, () => {
+    let w = 0;
+    return Float64Array.from({ length: 1500 }, () => (w += rand() - 0.5));
+  });
+  const auto = computePod(series, { rank: 'auto', energy: 0.999999 });
+  const dense = computePod(series, { rank: 'auto', energy: 0.999999, solver: 'dense' });
+  assert.equal(auto.basis.rank, 64);
+  assert.deepEqual(auto.basis.modes, dense.basis.modes);
+  assert.deepEqual(auto.coordinates, dense.coordinates);
+});
+
+test('addRows4 adds four rows in the order of four single sweeps (bit-identical)', () => {
+  const rand = mulberry32(9);
+  const rows = Array.from({ length: 4 }, () => Float64Array.from({ length: 37 }, () => rand() * 1e3 - 500));
+  const w = [0.3, -1.7, 2.9e-3, 11];
+  const a = Float64Array.from({ length: 40 }, () => rand());
+  const ref = a.slice();
+  for (let r = 0; r < 4; r++) for (let j = 3; j < 40; j++) ref[j] += w[r] * rows[r][j - 3];
+  addRows4(a, 3, 40, 3, w[0], w[1], w[2], w[3], rows[0], rows[1], rows[2], rows[3]);
+  assert.deepEqual(a, ref);
 });
 
 test('constant rows whose sum rounds (0.1 × 10) still count as constant', () => {
