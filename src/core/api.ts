@@ -85,10 +85,11 @@ export async function compressFile(
     lap('read');
     checkAborted(signal);
     const gaps = gapSteps(dataset.source.extras?.missing, dataset.time.length);
-    ({ system } = identify(dataset.series, dataset.time, dataset.names, { ...identifyOptionsOf(options), ...(gaps ? { gaps } : {}) }, progress));
+    const fit = identify(dataset.series, dataset.time, dataset.names, { ...identifyOptionsOf(options), ...(gaps ? { gaps } : {}) }, progress);
+    system = fit.system;
     lap('identify');
     checkAborted(signal);
-    encoded = encodeWsindy({ dataset, system, mode: options.mode, tolerance: options.tolerance, absError: options.absError, source: source(), settings: { ...options }, forceModel: options.forceModel }, progress);
+    encoded = encodeWsindy({ dataset, system, mode: options.mode, tolerance: options.tolerance, absError: options.absError, source: source(), settings: { ...options }, forceModel: options.forceModel, ...(fit.outcome ? { outcome: fit.outcome } : {}) }, progress);
     lap('code');
     n = dataset.series.length;
     m = dataset.time.length;

@@ -35,6 +35,8 @@ export interface EncodeInput {
   settings: Record<string, unknown>;
   /** Keep the model in the file even when no window uses it (`--force-model`). */
   forceModel?: boolean;
+  /** The fit's own verdict when it gave up early (sindy/identify.ts `budget`). */
+  outcome?: ModelOutcome;
 }
 
 export interface EncodeResult {
@@ -1143,6 +1145,7 @@ export function encodeWsindy(input: EncodeInput, progress: ProgressSink = noProg
     source: input.source,
     settings: input.settings,
     forceModel: input.forceModel,
+    ...(input.outcome ? { outcome: input.outcome } : {}),
   };
   if (mode === 'error-bounded' && (podFits || !pod) && trialSaysDirect(planBase, series, dataset.time)) {
     // the budget: trial segments showed the model cannot pay, so the windows' search is not run at all

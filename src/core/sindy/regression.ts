@@ -119,6 +119,27 @@ export function reduceProblem(sys: WeakSystem): ReducedProblem {
 }
 
 /**
+ * Per equation, the R² of the least-squares fit on every kept column: 1 − ρ_e² / Σ_k (b_ke − mean b_e)²
+ * (1 when b_e is constant). No support can explain more of b_e than this.
+ */
+export function leastSquaresR2(p: ReducedProblem, sys: WeakSystem): Float64Array {
+  const { K, r, b } = sys;
+  const out = new Float64Array(r);
+  for (let e = 0; e < r; e++) {
+    let sum = 0;
+    let sq = 0;
+    for (let k = 0; k < K; k++) {
+      const v = b[k * r + e];
+      sum += v;
+      sq += v * v;
+    }
+    const sst = sq - (sum * sum) / K;
+    out[e] = sst > 0 ? 1 - (p.rho[e] * p.rho[e]) / sst : 1;
+  }
+  return out;
+}
+
+/**
  * In-place Householder QR of the first `steps` columns of a column-major rows × cols matrix, applying
  * each reflector to all later columns. Afterwards the upper triangle holds R and the trailing
  * columns hold Qᵀ·(their original values). Zero columns are skipped (no division by zero).
