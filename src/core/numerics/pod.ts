@@ -5,11 +5,12 @@
 // - iterative (large data): block subspace iteration with Rayleigh–Ritz straight on X — no centred copy,
 //   no Gram matrix, only the few leading pairs, each pass O(n·m·k) with k ≈ rank + oversampling;
 // - dense (small data, and the fallback when the iteration does not settle): the Gram matrix of the
-//   smaller side and a full symmetric eigendecomposition (ml-matrix).
+//   smaller side, all its eigenvalues and the kept modes' eigenvectors (numerics/eigen.ts).
 // Both use the same rank rule, so exactly low-rank data yields its true rank either way.
 
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import type { PodBasis } from '../model';
+import { symmetricEigenDecomposition } from './eigen';
 
 export interface PodOptions {
   /** Fixed rank, or 'auto' to pick the smallest rank whose captured energy reaches `energy`. */
@@ -170,9 +171,9 @@ function densePod(series: Float64Array[], mean: Float64Array, scale: number, opt
     }
   }
   const N = spatial ? n : m;
-  const evd = new EigenvalueDecomposition(new Matrix(toRows(gram, N)), { assumeSymmetric: true });
-  const raw = evd.realEigenvalues;
-  const vectors = evd.eigenvectorMatrix;
+  // ml-matrix's eigenvalues bit for bit, eigenvectors only for the modes kept (numerics/eigen.ts)
+  const evd = symmetricEigenDecomposition(gram, N);
+  const raw = evd.values;
   const order = Array.from({ length: N }, (_, i) => i).sort((p, q) => raw[q] - raw[p] || p - q);
   const lambdas = Float64Array.from(order, (k) => Math.max(0, raw[k]));
   let trace = 0;
@@ -184,13 +185,12 @@ function densePod(series: Float64Array[], mean: Float64Array, scale: number, opt
 
   const modes = new Float64Array(n * rank);
   if (spatial) {
-    for (let c = 0; c < rank; c++) for (let i = 0; i < n; i++) modes[c * n + i] = vectors.get(i, order[c]);
+    for (let c = 0; c < rank; c++) modes.set(evd.vector(order[c]), c * n);
   } else {
     // Method of snapshots: u_c = X v_c / σ_c.
-    const v = new Float64Array(m);
     const rows = centred ?? [];
     for (let c = 0; c < rank; c++) {
-      for (let j = 0; j < m; j++) v[j] = vectors.get(j, order[c]);
+      const v = evd.vector(order[c]);
       const invSigma = 1 / Math.sqrt(lambdas[c]);
       for (let i = 0; i < n; i++) {
         const row = rows[i];
