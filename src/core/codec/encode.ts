@@ -1147,7 +1147,9 @@ export function encodeWsindy(input: EncodeInput, progress: ProgressSink = noProg
     forceModel: input.forceModel,
     ...(input.outcome ? { outcome: input.outcome } : {}),
   };
-  if (mode === 'error-bounded' && (podFits || !pod) && trialSaysDirect(planBase, series, dataset.time)) {
+  // a model without terms (the fit gave up: sindy/identify.ts `budget`) has nothing for a trial to weigh
+  const termless = system.model.terms.length === 0;
+  if (mode === 'error-bounded' && (podFits || !pod) && (termless || trialSaysDirect(planBase, series, dataset.time))) {
     // the budget: trial segments showed the model cannot pay, so the windows' search is not run at all
     const direct = directRoute(planBase, info, dataset.names, series, dataset.time, segmentLength, Infinity);
     if (direct) {
