@@ -296,7 +296,7 @@ function centreRange(row: Float64Array, mu: number, inv: number, j0: number, j1:
 const DENSE_FALLBACK_MAX = 1024;
 
 /** The first block's iteration (0-based) after which its estimates may hand a flat spectrum to the dense route. */
-const HANDOVER_CHECK = 2;
+const HANDOVER_CHECK = 1;
 
 /**
  * A low estimate of the rank the energy rule will choose, from the k leading (approximate) eigenvalues,
@@ -376,9 +376,15 @@ function iterativePod(series: Float64Array[], mean: Float64Array, scale: number,
     // spent (measured: 400 × 8000 random walk, 0.7 s of iterations saved; the dense answer is the same).
     const handover = opts.rank === 'auto' && warm.length === 0 && denseCost < Infinity
       ? (lambdas: Float64Array, trace: number, done: number): boolean => {
+          // the loop below must double `needed` up to the rank, each block at least two steps
           const r = rankEstimate(lambdas, trace, opts.energy, cap);
-          const kr = r + Math.max(3, Math.ceil(r / 3));
-          return r > needed && spent + done * perIteration + 2 * 4 * n * m * kr > denseCost;
+          let more = 0;
+          for (let nd = needed, ex = extra; nd < r; ) {
+            nd = Math.min(2 * nd, cap);
+            ex = Math.max(ex, Math.ceil(nd / 3));
+            more += 2 * 4 * n * m * (nd + ex);
+          }
+          return spent + done * perIteration + more > denseCost;
         }
       : undefined;
     const it = subspaceIteration(series, mean, inv, Q, needed, rand, Math.min(MAX_ITERATIONS, affordable), handover);
