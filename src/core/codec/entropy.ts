@@ -338,9 +338,10 @@ export class IntRowDecoder {
       }
       if (!prev && t > 2) throw new FormatError(`corrupt ${what} stream: row transform on the first row`);
       this.prevT = t;
+      // the left neighbour's symbol carried in a local; prevSyms is all zeros on the first row
+      let left = b0 > 0 ? syms[b0 - 1] : 0;
       for (let j = b0; j < b1; j++) {
-        const left = j > 0 ? syms[j - 1] : 0;
-        const up = hasPrev ? prevSyms[j] : 0;
+        const up = prevSyms[j];
         // zero flag, context (class of left, class of up)
         ctx = (left === 0 ? 0 : left === 1 || left === -1 ? 3 : 6) + (up === 0 ? 0 : up === 1 || up === -1 ? 1 : 2);
         f = zf[ctx];
@@ -462,6 +463,7 @@ export class IntRowDecoder {
           s = neg ? -mag : mag;
         }
         syms[j] = s;
+        left = s;
         const v = untransform(t, s, row, prev, j);
         if (!(Math.abs(v) <= MAX_INT)) throw new FormatError(`corrupt ${what} stream: value out of range`);
         row[j] = v;
