@@ -7,7 +7,7 @@ import { useStreaming, type CompressOptions, type CompressSummary, type Reconstr
 import { noProgress, phaseTimer, type ProgressSink } from './progress';
 import { CancelledError } from './errors';
 import { readCsvFileParallel } from './csv/readParallel';
-import { writeCsvFileParallel } from './csv/writeParallel';
+import { estimatedCsvBytesOf, prestartCsvWorker, writeCsvFileParallel } from './csv/writeParallel';
 import { writeFileAtomic } from './platform/atomicWrite';
 import { identify, identifyOptionsOf } from './sindy/identify';
 import { encodeWsindy, type EncodeResult } from './codec/encode';
@@ -142,14 +142,17 @@ export async function reconstructFile(
   const bytes = await readFile(modelPath);
   checkAborted(signal);
   // segmented files from the in-memory coder may carry source extras: those are written from memory
-  if (readWsindyHeader(bytes).segmentLength !== undefined && readWsindyExtras(bytes) === undefined) {
+  const h = readWsindyHeader(bytes);
+  if (h.segmentLength !== undefined && readWsindyExtras(bytes) === undefined) {
     // written by the streaming coder: decoded and written segment by segment
     const s = await reconstructSegmented(bytes, outPath, progress, signal, tempDir);
     return { outPath, ...s };
   }
+  // the writer's second thread starts while the file is decoded
+  const parallel = prestartCsvWorker(estimatedCsvBytesOf(h.n, h.m, h.outputStep !== undefined));
   const { dataset } = decodeWsindy(bytes, progress);
   checkAborted(signal);
-  const bytesWritten = await writeCsvFileParallel(outPath, dataset, progress, signal);
+  const bytesWritten = await writeCsvFileParallel(outPath, dataset, progress, signal, parallel);
   return { outPath, n: dataset.series.length, m: dataset.time.length, bytesWritten };
 }
 

@@ -64,3 +64,17 @@ test('cancel: CancelledError, no output and no temporary file', async () => {
   await assert.rejects(job, CancelledError);
   assert.deepEqual(readdirSync(sub), []);
 });
+
+test('a prestarted worker: the options it returns write the same bytes; nothing started for small files', async () => {
+  const { prestartCsvWorker, PRESTARTED_WRITE_MIN_BYTES } = await import('../../src/core/csv/writeParallel');
+  assert.deepEqual(prestartCsvWorker(PRESTARTED_WRITE_MIN_BYTES - 1), {});
+  // 120 × 4000 values at 19 bytes each (estimated): above the prestarted threshold, below the cold one
+  const d = data(120, 4000, 'columns', 9);
+  const opts = prestartCsvWorker(PRESTARTED_WRITE_MIN_BYTES);
+  assert.deepEqual(opts, { minBytes: PRESTARTED_WRITE_MIN_BYTES });
+  const expected = join(dir, 'prestart-expected.csv');
+  const got = join(dir, 'prestart.csv');
+  await writeCsvFile(expected, d);
+  assert.equal(await writeCsvFileParallel(got, d, undefined, undefined, opts), readFileSync(expected).length);
+  assert.ok(readFileSync(got).equals(readFileSync(expected)));
+});
