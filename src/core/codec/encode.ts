@@ -654,6 +654,12 @@ export interface PlanInput {
    * on large data (see `directRoute`).
    */
   slackFromStep?: boolean;
+  /**
+   * The basis steps × this (default 1). The rule's steps keep the basis's share of any prediction's error
+   * within b/8 in the worst case (every mode's rounding adding up); coarser ones cost residual bits only
+   * where the rounding errors do add up, and the writer compares total sizes (`encodeWsindy`).
+   */
+  basisScale?: number;
 }
 
 /**
@@ -686,7 +692,9 @@ export function planEncoding(p: PlanInput): EncodePlan {
   const pod = system.pod;
   if (pod) {
     if (pod.mean.length !== n || pod.modes.length !== n * r || !p.amax || p.amax.length !== r) throw new OptionError('POD basis does not match the data');
-    const stored = storeBasis(pod.mean, pod.modes, planBasis(bound, Array.from(p.amax)));
+    const steps = planBasis(bound, Array.from(p.amax));
+    const f = p.basisScale ?? 1;
+    const stored = storeBasis(pod.mean, pod.modes, { meanStep: steps.meanStep * f, modeStep: steps.modeStep * f });
     basis = stored.basis;
     basisBytes = stored.bytes;
   } else if (r !== n) {
@@ -1125,16 +1133,23 @@ export function encodeWsindy(input: EncodeInput, progress: ProgressSink = noProg
   // Long records are coded in segments, as the streaming coder does: the candidates' per-step state
   // (windows, anchors, predicted states) then stays O(segment) instead of O(m).
   const segmentLength = m > SEGMENT_ABOVE_STEPS ? SEGMENT_STEPS : m;
-  const codeAll = (plan: EncodePlan): CodedSegment[] => {
+  /** The segments coded with `plan`; null once they pass `above` bytes in all (given up on). */
+  function codeAll(plan: EncodePlan): CodedSegment[];
+  function codeAll(plan: EncodePlan, above: number, quiet: boolean): CodedSegment[] | null;
+  function codeAll(plan: EncodePlan, above = Infinity, quiet = false): CodedSegment[] | null {
     const out: CodedSegment[] = [];
+    let used = 0;
     for (let j0 = 0; j0 < m; j0 += segmentLength) {
       const j1 = Math.min(m, j0 + segmentLength);
       const part = segmentLength === m ? series : series.map((s) => s.subarray(j0, j1));
-      const sink: ProgressSink = (e) => progress({ ...e, fraction: (j0 + e.fraction * (j1 - j0)) / m });
-      out.push(encodeSegment(plan, part, dataset.time.subarray(j0, j1), sink));
+      const sink: ProgressSink = quiet ? noProgress : (e) => progress({ ...e, fraction: (j0 + e.fraction * (j1 - j0)) / m });
+      const seg = encodeSegment(plan, part, dataset.time.subarray(j0, j1), sink, above - used);
+      used += seg.size;
+      if (!(used < above)) return null;
+      out.push(seg);
     }
     return out;
-  };
+  }
   const info: FileInfo = {
     names: dataset.names,
     time: dataset.time,
@@ -1160,19 +1175,37 @@ export function encodeWsindy(input: EncodeInput, progress: ProgressSink = noProg
   // a_k(t_j) = Σ_i U_ik (x_ij − mean_i) with the unrounded basis: the stored basis's precision follows from it
   const amax = pod && podFits ? coordinateExtremes(series, pod.mean, pod.modes, r) : pod ? new Float64Array(0) : null;
   const planInput: PlanInput = { ...planBase, amax };
-  let plan = planEncoding(planInput);
+  // long records: the basis steps chosen on trial stretches (null: short, chosen below on the whole record)
+  const basisScale = mode === 'error-bounded' && pod && podFits && m >= TRIAL_ABOVE_STEPS ? trialBasisScale(planInput, series, dataset.time) : null;
+  let plan = planEncoding({ ...planInput, basisScale: basisScale ?? 1 });
   let segments = codeAll(plan);
   if (segments.some((s) => !s.printStep)) {
     // an exception that cannot be printed at the step (not expected: see csv/outputStep.ts): full digits instead
-    plan = planEncoding({ ...planInput, outputStep: false });
+    plan = planEncoding({ ...planInput, outputStep: false, basisScale: basisScale ?? 1 });
     segments = codeAll(plan);
   }
   let result = assembleWsindy(plan, info, segments, segmentLength);
+  if (mode === 'error-bounded' && basisScale === null && plan.basisBytes && plan.basisBytes.length > BASIS_SHARE * result.bytes.length) {
+    // short records: coarser basis steps coded in full, in turn while the whole file gets smaller
+    for (const f of BASIS_SCALES) {
+      const alt = planEncoding({ ...planInput, outputStep: plan.outK !== null, basisScale: f });
+      if (!alt.basisBytes || alt.basisBytes.length >= (plan.basisBytes?.length ?? 0)) break;
+      const segs = codeAll(alt, result.bytes.length - alt.basisBytes.length, true);
+      const file = segs && segs.every((s) => s.printStep) ? assembleWsindy(alt, info, segs, segmentLength) : null;
+      if (!file || file.bytes.length >= result.bytes.length) break;
+      result = file;
+      plan = alt;
+    }
+  }
   const direct = mode === 'error-bounded' ? directRoute(planInput, info, dataset.names, series, dataset.time, segmentLength, result.bytes.length) : null;
   if (direct && direct.bytes.length < result.bytes.length) result = direct;
   progress({ phase: 'code', fraction: 1 });
   return result;
 }
+
+/** Basis steps tried after the rule's, in turn while each makes the file smaller, when BASI is above this share of it. */
+const BASIS_SHARE = 0.25;
+const BASIS_SCALES = [4, 16, 64] as const;
 
 /** Records of at least this many steps get trial segments before the full search (shorter: the search is cheap). */
 export const TRIAL_ABOVE_STEPS = 2048;
@@ -1194,9 +1227,7 @@ export function trialSaysDirect(planInput: PlanInput, series: readonly Float64Ar
   const m = time.length;
   const n = series.length;
   if (m < TRIAL_ABOVE_STEPS || n > LIMITS.rank) return false;
-  const T = Math.max(128, Math.min(TRIAL_STEPS, 2 ** Math.ceil(Math.log2(65536 / n))));
-  const starts = Array.from({ length: TRIAL_COUNT }, (_, k) => Math.max(0, Math.min(m - T, Math.floor(((k + 0.5) * m) / TRIAL_COUNT - T / 2))));
-  const parts = starts.map((j0) => ({ series: series.map((s) => s.subarray(j0, j0 + T)), time: time.subarray(j0, j0 + T) }));
+  const { T, parts } = trialParts(series, time);
   // the basis precision from the trial stretches' coordinates only (the estimate needs no pass over all the data)
   const pod = planInput.system.pod;
   const r = planInput.system.model.stateNames.length;
@@ -1214,6 +1245,46 @@ export function trialSaysDirect(planInput: PlanInput, series: readonly Float64Ar
   const scale = m / (T * TRIAL_COUNT);
   const fixed = (modelPlan.basisBytes?.length ?? 0) + writeModelV3(modelPlan.model, modelPlan.substeps ?? 1).length;
   return Number.isFinite(plain) && !(model * scale + fixed < plain * scale);
+}
+
+/** The TRIAL_COUNT stretches of T steps (fewer with many variables) spread over the record. */
+function trialParts(series: readonly Float64Array[], time: Float64Array): { T: number; parts: { series: Float64Array[]; time: Float64Array }[] } {
+  const m = time.length;
+  const T = Math.max(128, Math.min(TRIAL_STEPS, 2 ** Math.ceil(Math.log2(65536 / series.length))));
+  const starts = Array.from({ length: TRIAL_COUNT }, (_, k) => Math.max(0, Math.min(m - T, Math.floor(((k + 0.5) * m) / TRIAL_COUNT - T / 2))));
+  return { T, parts: starts.map((j0) => ({ series: series.map((s) => s.subarray(j0, j0 + T)), time: time.subarray(j0, j0 + T) })) };
+}
+
+/**
+ * The basis steps' scale (1, then BASIS_SCALES in turn while the estimate falls) by the whole file's size as
+ * the trial stretches estimate it: the basis bytes plus the best model schedule's, scaled to the record.
+ * 1 when the basis is under BASIS_SHARE of that estimate. Only the chosen scale is then coded in full.
+ */
+function trialBasisScale(planInput: PlanInput, series: readonly Float64Array[], time: Float64Array): number {
+  const { T, parts } = trialParts(series, time);
+  const scale = time.length / (T * TRIAL_COUNT);
+  const estimate = (f: number): { total: number; basis: number } => {
+    const plan = planEncoding({ ...planInput, basisScale: f });
+    let coded = 0;
+    for (const p of parts) {
+      const sizes: TrialSizes = { model: Infinity, plain: Infinity };
+      encodeSegment(plan, p.series, p.time, noProgress, Infinity, sizes);
+      coded += Math.min(sizes.model, sizes.plain);
+    }
+    const basis = plan.basisBytes?.length ?? 0;
+    return { total: basis + coded * scale, basis };
+  };
+  const first = estimate(1);
+  if (!(first.basis > BASIS_SHARE * first.total)) return 1;
+  let best = 1;
+  let bestTotal = first.total;
+  for (const f of BASIS_SCALES) {
+    const e = estimate(f);
+    if (!(e.total < bestTotal)) break;
+    best = f;
+    bestTotal = e.total;
+  }
+  return best;
 }
 
 /** What a trial segment's search found (encodeSegment with `trial`): estimated bytes of its best model schedule and of the pure residual. */
