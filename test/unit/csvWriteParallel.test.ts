@@ -65,12 +65,14 @@ test('cancel: CancelledError, no output and no temporary file', async () => {
   assert.deepEqual(readdirSync(sub), []);
 });
 
-test('a prestarted worker: the options it returns write the same bytes; nothing started for small files', async () => {
+test('a prestarted worker: the options it returns write the same bytes; nothing started for small files or without a spare core', async () => {
   const { prestartCsvWorker, PRESTARTED_WRITE_MIN_BYTES } = await import('../../src/core/csv/writeParallel');
-  assert.deepEqual(prestartCsvWorker(PRESTARTED_WRITE_MIN_BYTES - 1), {});
+  assert.deepEqual(prestartCsvWorker(PRESTARTED_WRITE_MIN_BYTES - 1, 1), {});
+  // no spare core (other jobs keep the machine busy): one formatter
+  assert.deepEqual(prestartCsvWorker(PRESTARTED_WRITE_MIN_BYTES, 0.2), {});
   // 120 × 4000 values at 19 bytes each (estimated): above the prestarted threshold, below the cold one
   const d = data(120, 4000, 'columns', 9);
-  const opts = prestartCsvWorker(PRESTARTED_WRITE_MIN_BYTES);
+  const opts = prestartCsvWorker(PRESTARTED_WRITE_MIN_BYTES, 1);
   assert.deepEqual(opts, { minBytes: PRESTARTED_WRITE_MIN_BYTES });
   const expected = join(dir, 'prestart-expected.csv');
   const got = join(dir, 'prestart.csv');

@@ -4,6 +4,7 @@
 // (≈ 200 MB/s a core here; the write and fsync of 62 MB take ≈ 0.1 s), so two formatters nearly halve it.
 // Below PARALLEL_WRITE_MIN_BYTES of (estimated) text the worker's start (≈ 0.1 s in a fresh process)
 // does not pay: a 400×8000 reconstruction at a decimal step (21 MB) took 0.65 s either way.
+import { availableParallelism, loadavg } from 'node:os';
 import { isMainThread, parentPort, type Worker, workerData } from 'node:worker_threads';
 import { moduleWorkerScript, type WorkerScript } from '../platform/moduleWorker';
 import { openAtomicOutput } from '../platform/atomicWrite';
@@ -28,18 +29,30 @@ export function estimatedCsvBytesOf(n: number, m: number, decimalStep: boolean):
 }
 /**
  * With the worker started beforehand (`prestartCsvWorker`, while the data is decoded), its start costs
- * nothing at write time and two formatters pay from this size on. Measured: the 400×8000 random walk at a
- * decimal step (21 MB of CSV), the write 0.22 → 0.14 s.
+ * nothing at write time and two formatters pay from this size on, when a core is free.
  */
 export const PRESTARTED_WRITE_MIN_BYTES = 8 << 20;
 
 /**
+ * Cores not busy now: the logical cores minus the 1-minute load average (which counts this thread). Where
+ * the platform reports no load average (Windows: 0), all cores but this thread's.
+ */
+export function spareCores(): number {
+  const load = loadavg()[0];
+  const cores = availableParallelism();
+  return load > 0 ? cores - load : cores - 1;
+}
+
+/**
  * Start the formatting worker now, to be picked up by the next writeCsvFileParallel (as the idle worker),
  * when a CSV of about `estimatedBytes` will follow: e.g. while the reconstruction is being decoded. Returns
- * the options to write it with (two threads from PRESTARTED_WRITE_MIN_BYTES), or {} when not worth it.
+ * the options to write it with (two threads from PRESTARTED_WRITE_MIN_BYTES), or {} when not worth it:
+ * a small output, or no spare core. Measured on this 2-core machine shared with other jobs, the 400×8000
+ * random walk's 20 MB of CSV, one → two formatters: at load ≈ 6, 152 → 149 ms (median of 7; min 147 → 130);
+ * at load 8–10, 451 → 499 ms (median of 9): on a saturated machine the second thread only adds work.
  */
-export function prestartCsvWorker(estimatedBytes: number): ParallelWriteOptions {
-  if (estimatedBytes < PRESTARTED_WRITE_MIN_BYTES) return {};
+export function prestartCsvWorker(estimatedBytes: number, spare: number = spareCores()): ParallelWriteOptions {
+  if (estimatedBytes < PRESTARTED_WRITE_MIN_BYTES || spare < 0.75) return {};
   const script = workerScript();
   if (!script) return {};
   if (!idle) release(script.start());
