@@ -69,7 +69,8 @@ function writeFixed(buf: Uint8Array, off: number, x: number): number {
   }
   // every operand int32 (`| 0`, Math.imul): a double here makes `%` a call to fmod (measured 3× slower)
   const P = fixed.pInt | 0;
-  const ip = (a / P) | 0;
+  // constant divisors for the usual 1–3 decimals: a multiply instead of an integer division
+  const ip = P === 100 ? (a / 100) | 0 : P === 10 ? (a / 10) | 0 : P === 1000 ? (a / 1000) | 0 : (a / P) | 0;
   off = writeDigits(buf, off + digitCount(ip), ip);
   return fixed.k < 0 ? writeDecimals(buf, off, (a - Math.imul(ip, P)) | 0, -fixed.k) : off;
 }
