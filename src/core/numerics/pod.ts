@@ -295,9 +295,6 @@ function centreRange(row: Float64Array, mu: number, inv: number, j0: number, j1:
 /** Largest min(n, m) the iterative route may hand over to the dense one when it gets too slow. */
 const DENSE_FALLBACK_MAX = 1024;
 
-/** The first block's iteration (0-based) after which its estimates may hand a flat spectrum to the dense route. */
-const HANDOVER_CHECK = 1;
-
 /**
  * A low estimate of the rank the energy rule will choose, from the k leading (approximate) eigenvalues,
  * descending, and the trace: the energy outside them is taken to shrink geometrically at the rate of
@@ -456,9 +453,6 @@ function subspaceIteration(series: Float64Array[], mean: Float64Array, inv: numb
         return { converged, iterations: iter + 1, theta, U: combine(Q, S), W, S, trace };
       }
       prevRes = rel;
-      if (handover && iter === HANDOVER_CHECK && handover(Float64Array.from(sigma, (v) => v * v), trace, iter + 1)) {
-        return { converged: false, handedOver: true, iterations: iter + 1, theta: new Float64Array(0), U: [], W, S: new Float64Array(0), trace };
-      }
     }
     for (let c = 0; c < k; c++) P[c].set(W[c]);
     orthonormalize(P, rand);
@@ -475,6 +469,10 @@ function subspaceIteration(series: Float64Array[], mean: Float64Array, inv: numb
       const s = norm > 0 ? 1 / norm : 0;
       const q = Q[c];
       for (let i = 0; i < n; i++) q[i] = z[i] * s;
+    }
+    // the first step's σ² and the trace (what the second step would check next) may already price the rank
+    if (handover && iter === 0 && handover(Float64Array.from(sigma, (v) => v * v), trace, 1)) {
+      return { converged: false, handedOver: true, iterations: 1, theta: new Float64Array(0), U: [], W, S: new Float64Array(0), trace };
     }
     orthonormalize(Q, rand);
     const pv = combine(P, V);
