@@ -96,6 +96,34 @@ test('the budget is off for a forced model and in model-only mode: the fit runs 
   assert.ok(fit.system.diagnostics.activeTerms > 0);
 });
 
+test('on the variables themselves (8 random walks): no terms, and the file records the rules\' verdict (no reason stored)', () => {
+  const series = randomWalk(8, 3000, 6);
+  const time = uniformTime(3000, 0.01);
+  const fit = identify(series, time, names(8), identifyOptionsOf(DEFAULT_COMPRESS_OPTIONS));
+  assert.equal(fit.outcome, undefined);
+  assert.equal(fit.system.pod, null);
+  assert.equal(fit.system.model.terms.length, 0);
+  assert.equal(fit.system.diagnostics.activeTerms, 0);
+  const ds: Dataset = { names: names(8), series, time, source: { layout: 'columns', delimiter: ',', header: ['t', ...names(8)], timeColumn: 0, lineEnding: '\n' } };
+  const enc = encodeWsindy({ dataset: ds, system: fit.system, mode: 'error-bounded', tolerance: 1e-3, source: { fileName: 'w.csv', bytes: 0, crc32: 0 }, settings: {} });
+  assert.deepEqual(readWsindyHeader(enc.bytes).outcome, { kind: 'none', reason: OUTCOME_REASONS.noTerms, activeTerms: 0 });
+  // with the budget off the fit runs and keeps terms (none of which any window uses)
+  const full = identify(series, time, names(8), { ...identifyOptionsOf(DEFAULT_COMPRESS_OPTIONS), budget: false });
+  assert.ok(full.system.diagnostics.activeTerms > 0);
+});
+
+test('Lorenz on its own variables: the budget changes nothing, to the bit', () => {
+  const sys = lorenz();
+  const time = uniformTime(5000, sys.dt);
+  const series = sampleSystem(sys, time);
+  const on = identify(series, time, ['x', 'y', 'z'], identifyOptionsOf(DEFAULT_COMPRESS_OPTIONS));
+  const off = identify(series, time, ['x', 'y', 'z'], { ...identifyOptionsOf(DEFAULT_COMPRESS_OPTIONS), budget: false });
+  assert.equal(on.outcome, undefined);
+  assert.deepEqual(on.system.model.coefficients, off.system.model.coefficients);
+  assert.deepEqual(on.system.diagnostics, off.system.diagnostics);
+  assert.equal(on.system.diagnostics.activeTerms, 7);
+});
+
 test('structured POD data (40 Lorenz sensors): the budget changes nothing, to the bit', () => {
   const { series, time } = lorenzSensors(40, 4000);
   const on = identify(series, time, names(40), identifyOptionsOf(DEFAULT_COMPRESS_OPTIONS));

@@ -34,9 +34,9 @@ export interface IdentifyOptions {
    */
   gaps?: Uint8Array;
   /**
-   * Give up early on POD coordinates no model can predict (the budget of issue 14): when the whole
-   * library's least-squares fit explains less than NO_HORIZON_R2 of every weak derivative, the sparse
-   * regression is not run and the result is "no model". Off for a forced model and in model-only mode.
+   * Give up early on states no model can predict (the budget of issue 14): when the whole library's
+   * least-squares fit explains less than NO_HORIZON_R2 of every weak derivative, the sparse regression is
+   * not run and the result is "no model". Off for a forced model and in model-only mode.
    */
   budget?: boolean;
 }
@@ -212,14 +212,15 @@ export function identify(
     if (refined) progress({ phase: 'identify', fraction: 0.8, message: `samples too coarse for the weak form: coefficients refined on the one-step flow (residual ${refined.before.toExponential(1)} → ${refined.after.toExponential(1)}, ${refined.added} term(s) added)` });
     return refined?.xi ?? null;
   };
-  if (pod !== null && opts.budget === true && opts.threshold === 'auto') {
-    // the one QR every support's solution starts from (handed on to the regression when it runs)
-    reduced = reduceProblem(weak);
+  if (opts.budget === true && opts.threshold === 'auto') {
+    // the one QR every support's solution starts from (the degree choice's or the floors' when they took
+    // it; handed on to the regression when it runs)
+    reduced ??= reduceProblem(weak);
     const r2 = leastSquaresR2(reduced, weak);
     const best = r2.reduce((a, b) => Math.max(a, b), -Infinity);
     if (best < NO_HORIZON_R2) {
-      progress({ phase: 'identify', fraction: 1, message: `no predictive horizon: the least-squares fit on all ${J} terms explains at most ${(100 * Math.max(0, best)).toFixed(0)} % of the ${r} coordinates' derivatives; no model fitted` });
-      return noModel(series, names, lib.library, tf, best);
+      progress({ phase: 'identify', fraction: 1, message: `no predictive horizon: the least-squares fit on all ${lib.terms.length} terms explains at most ${(100 * Math.max(0, best)).toFixed(0)} % of the ${r} states' derivatives; no model fitted` });
+      return noModel(series, names, lib.library, tf, best, pod !== null);
     }
   }
   const system = fitWeakSystem(weak, { stateNames, ...lib }, scales, tf, pod, opts.threshold, choice, floors, refine, reduced);
@@ -231,7 +232,7 @@ export function identify(
  * What the fit gives up with: no model, the variables as the states (what the coder's no-model route
  * stores), and the reason. `best` is the largest least-squares R² met.
  */
-function noModel(series: Float64Array[], names: string[], library: LibrarySpec, tf: TestFunctions, best: number): IdentifyResult {
+function noModel(series: Float64Array[], names: string[], library: LibrarySpec, tf: TestFunctions, best: number, reduced: boolean): IdentifyResult {
   const system: IdentifiedSystem = {
     model: { stateNames: names.slice(), library, terms: [], termNames: [], coefficients: new Float64Array(0) },
     pod: null,
@@ -240,7 +241,9 @@ function noModel(series: Float64Array[], names: string[], library: LibrarySpec, 
   // the reason begins with OUTCOME_REASONS.noHorizon of codec/outcome.ts (sindy/ does not import codec/)
   // short: the header stores it (the random walk 400 × 8000's file got 39 bytes longer with a sentence)
   const reason = `no predictive horizon: least-squares R² ${Math.max(0, best).toFixed(2)}`;
-  return { system, states: series, outcome: { kind: 'none', reason, activeTerms: 0 } };
+  // On the variables themselves the rules' own verdict (no terms) stands: a file records a reason only
+  // when it is not the rules' (the random walk 8 × 5000's file would be 33 bytes longer with it)
+  return { system, states: series, ...(reduced ? { outcome: { kind: 'none', reason, activeTerms: 0 } } : {}) };
 }
 
 /** G and b on the whole record, chunk by chunk: the sums are additive over time, so the library columns are
