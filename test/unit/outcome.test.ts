@@ -49,7 +49,8 @@ test('a random walk: no governing equations, no model stored, info lists none an
   const s = await compressFile(walk, out, DEFAULT_COMPRESS_OPTIONS);
   assert.equal(s.outcome.kind, 'none');
   assert.deepEqual(s.equations, []);
-  assert.match(s.outcomeText, /^No governing equations found: .*no window uses the model$/);
+  // the fit's budget gives up on it before the regression (sindy/identify.ts): the rules' "no terms"
+  assert.equal(s.outcomeText, 'No governing equations found: the fit kept no terms');
   assert.ok(!listSections(readFileSync(out)).sections.some((x) => x.tag === 'MODL'), 'no model section');
   const d = await describeModelFile(out);
   assert.equal(d.outcome.kind, 'none');
