@@ -225,7 +225,9 @@ export async function compressShards(
       partialBytes,
     };
   } finally {
-    if (!keep) await rm(work, { recursive: true, force: true });
+    // When a task fails, tasks still running on other workers can write partials while the folder goes
+    // (ENOTEMPTY, seen under load): retry, and never let the clean-up hide the task's own error.
+    if (!keep) await rm(work, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }).catch(() => undefined);
   }
 }
 
