@@ -11,6 +11,7 @@ import { reconstructFile } from '../src/core/api';
 import { encodeWsindy } from '../src/core/codec/encode';
 import { brotli } from '../src/core/codec/floatPack';
 import type { Dataset } from '../src/core/dataset';
+import { seriesRange } from './fieldData';
 import { identify, identifyOptionsOf } from '../src/core/sindy/identify';
 import { DEFAULT_COMPRESS_OPTIONS } from '../src/core/options';
 import {
@@ -198,14 +199,7 @@ export async function runCompressionBench(tolerances = [1e-3, 1e-4], log: (s: st
       const { system: sys } = identify(c.series, c.time, names, identifyOptionsOf(DEFAULT_COMPRESS_OPTIONS));
       const tId = (performance.now() - t0) / 1000;
       const dataset: Dataset = { names, series: c.series, time: c.time, source: { layout: 'columns', delimiter: ',', header: ['t', ...names], timeColumn: 0, lineEnding: '\n' } };
-      let min = Infinity;
-      let max = -Infinity;
-      for (const s of c.series) {
-        for (const v of s) {
-          min = Math.min(min, v);
-          max = Math.max(max, v);
-        }
-      }
+      const { min, max } = seriesRange(c.series);
       for (const tolerance of tolerances) {
         const t1 = performance.now();
         // the settings as compressFile records them (the options): v4 stores only their differences from the defaults

@@ -266,3 +266,16 @@ export function randomWalkSignal(n = 8, m = 5000): FieldCase {
 export function fieldCases(): FieldCase[] {
   return [burgersField(), kdvField(), ksField(), burgersField(256, 1000, 10), heatField(), advectionField(), field2d(), ecgSignal(), noisySensors(), randomWalkSignal()];
 }
+
+/** Smallest and largest value over all series (the benches' bound is tolerance × (max − min)). */
+export function seriesRange(series: readonly Float64Array[]): { min: number; max: number } {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const s of series) {
+    for (const v of s) {
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+    }
+  }
+  return { min, max };
+}

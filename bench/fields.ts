@@ -9,7 +9,7 @@ import { delimiter, join } from 'node:path';
 import { decodeWsindy } from '../src/core/codec/decode';
 import { compressFile, reconstructFile } from '../src/core/api';
 import { DEFAULT_COMPRESS_OPTIONS } from '../src/core/options';
-import { fieldCases, type FieldCase } from './fieldData';
+import { fieldCases, seriesRange, type FieldCase } from './fieldData';
 
 /** An executable from the environment variable, else from PATH, else null. */
 function findBinary(env: string, name: string): string | null {
@@ -85,14 +85,7 @@ export async function runFieldCase(c: FieldCase, tolerances: readonly number[], 
   const m = c.time.length;
   const raw = float64Bytes(c.series);
   const mb = raw.length / 1e6;
-  let min = Infinity;
-  let max = -Infinity;
-  for (const s of c.series) {
-    for (const v of s) {
-      min = Math.min(min, v);
-      max = Math.max(max, v);
-    }
-  }
+  const { min, max } = seriesRange(c.series);
   const dir = mkdtempSync(join(tmpdir(), 'wsindy-fields-'));
   const rows: FieldRow[] = [];
   try {
