@@ -191,13 +191,17 @@ test('numbers: short decimals in two or three bytes, everything else exactly', (
   assert.equal(size(Math.PI), 9);
 });
 
-test('time grids by rule reproduce every stamp: printed significant digits, fixed decimals, jittered decimals as integers', () => {
+test('time grids by rule reproduce every stamp: printed significant digits, fixed decimals, sample / rate, jittered decimals as integers', () => {
   const m = 5000;
   const cases: { stamps: Float64Array; kind: string }[] = [
     { stamps: Float64Array.from({ length: m }, (_, j) => Number((j / 360).toPrecision(10))), kind: 'printed' },
     { stamps: Float64Array.from({ length: m }, (_, j) => Number((1000 + j / 7).toFixed(6))), kind: 'printed' },
     { stamps: Float64Array.from({ length: m }, (_, j) => j * 0.002), kind: 'affine' },
     { stamps: Float64Array.from({ length: m }, (_, j) => Number((j * 0.01).toFixed(2))), kind: 'decimal' },
+    // sample / rate as numpy's arange(m) / 360 writes it (shortest text: neither affine nor printed)
+    { stamps: Float64Array.from({ length: m }, (_, j) => j / 360), kind: 'rational' },
+    { stamps: Float64Array.from({ length: m }, (_, j) => (250 + j) / 44100), kind: 'rational' },
+    { stamps: Float64Array.from({ length: m }, (_, j) => (7000 + 3 * j) / 7), kind: 'rational' },
   ];
   const rnd = mulberry32(9);
   let t = 0;
@@ -216,7 +220,7 @@ test('time grids by rule reproduce every stamp: printed significant digits, fixe
       assert.ok(times.every((v, j) => Object.is(v, c.stamps[j])), `${c.kind} v${version}`);
     }
     if (c.kind === 'integers') assert.ok((section?.length ?? 0) < m * 1.5, `integers: ${section?.length} bytes for ${m} jittered stamps`);
-    if (c.kind === 'printed') assert.equal(section, null);
+    if (c.kind === 'printed' || c.kind === 'rational') assert.equal(section, null);
   }
 });
 

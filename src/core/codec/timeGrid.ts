@@ -112,9 +112,33 @@ export type GridV3 = (
   | { kind: 'decimal'; a: number; b: number; d: number }
   | { kind: 'printed'; t0: number; dt: number; rule: PrintRule }
   | { kind: 'integers'; d: number; first: number; last: number }
+  | { kind: 'rational'; a: number; b: number; c: number }
 ) & { summary: TimeSummary };
 
-const V3_KINDS = ['lossless', 'affine', 'decimal', 'printed', 'integers'] as const;
+const V3_KINDS = ['lossless', 'affine', 'decimal', 'printed', 'integers', 'rational'] as const;
+
+function rational(a: number, b: number, c: number, m: number): Float64Array {
+  const t = new Float64Array(m);
+  for (let j = 0; j < m; j++) t[j] = (a + j * b) / c;
+  return t;
+}
+
+/**
+ * t_j = (a + j·b) / c with integers a, b, c: stamps computed as sample / rate (numpy's arange(m) / 360),
+ * which neither t0 + j·dt nor a power-of-ten denominator reproduces bit for bit. Steps b/c with b ≤ 10.
+ */
+function rationalRule(time: Float64Array): { a: number; b: number; c: number } | null {
+  const m = time.length;
+  const est = (time[m - 1] - time[0]) / (m - 1);
+  if (!(est > 0) || !Number.isFinite(1 / est)) return null;
+  for (let b = 1; b <= 10; b++) {
+    const c = Math.round(b / est);
+    const a = Math.round(time[0] * c);
+    if (c < 1 || c > MAX_INT || Math.abs(a) + m * b > MAX_INT || a / c !== time[0]) continue;
+    if (matches(time, (j) => (a + j * b) / c)) return { a, b, c };
+  }
+  return null;
+}
 
 function printed(x: number, rule: PrintRule): number {
   return Number(rule.fixed ? x.toFixed(rule.digits) : x.toPrecision(rule.digits));
@@ -146,6 +170,8 @@ export function planGridV3(time: Float64Array): { grid: GridV3; section: Uint8Ar
   const summary = (uniform: boolean): TimeSummary => ({ t0: time[0], t1: time[m - 1], uniform, dt: uniform && m >= 2 ? time[1] - time[0] : null });
   const rule = simpleRule(time);
   if (rule) return { grid: { ...rule, summary: summary(true) }, section: null };
+  const ratio = m >= 3 ? rationalRule(time) : null;
+  if (ratio) return { grid: { kind: 'rational', ...ratio, summary: summary(true) }, section: null };
   // the printing rule: the most decimals / significant digits any stamp shows
   let decimals = 0;
   let significant = 0;
@@ -223,6 +249,11 @@ export function writeGridV3(w: ByteWriter, g: GridV3, version = 3): void {
       w.u8(g.d);
       w.varint(g.first);
       w.varint(g.last);
+      return;
+    case 'rational':
+      w.varint(g.a);
+      w.varint(g.b);
+      return w.varint(g.c);
   }
 }
 
@@ -277,6 +308,13 @@ export function readGridV3(r: ByteReader, m: number, version = 3): GridV3 {
       const p = 10 ** d;
       return { kind, d, first, last, summary: { t0: first / p, t1: last / p, uniform: false, dt: null } };
     }
+    case 'rational': {
+      const a = r.varint();
+      const b = r.varint();
+      const c = r.varint();
+      if (c < 1 || c > MAX_INT || Math.abs(a) + m * Math.abs(b) > MAX_INT) r.fail('bad rational grid');
+      return { kind, a, b, c, summary: uniformSummary((j) => (a + j * b) / c) };
+    }
   }
 }
 
@@ -304,6 +342,9 @@ export function gridTimes(g: GridV3, m: number, section: ByteReader | null): Flo
       break;
     case 'printed':
       time = printedGrid(g.t0, g.dt, g.rule, m);
+      break;
+    case 'rational':
+      time = rational(g.a, g.b, g.c, m);
       break;
   }
   section?.end();
