@@ -202,6 +202,8 @@ test('time grids by rule reproduce every stamp: printed significant digits, fixe
     { stamps: Float64Array.from({ length: m }, (_, j) => j / 360), kind: 'rational' },
     { stamps: Float64Array.from({ length: m }, (_, j) => (250 + j) / 44100), kind: 'rational' },
     { stamps: Float64Array.from({ length: m }, (_, j) => (7000 + 3 * j) / 7), kind: 'rational' },
+    // MATLAB's 0:0.1:10 (PySINDy's burgers.mat): up from 0 to the middle, down from 10 after it
+    { stamps: Float64Array.from({ length: 101 }, (_, j) => (j <= 50 ? j * 0.1 : 10 - (100 - j) * 0.1)), kind: 'colon' },
   ];
   const rnd = mulberry32(9);
   let t = 0;
@@ -212,15 +214,21 @@ test('time grids by rule reproduce every stamp: printed significant digits, fixe
     assert.equal(grid.kind, c.kind);
     // through the header bytes, as a reader gets it
     const { h, x } = base();
-    h.m = m;
+    h.m = c.stamps.length;
     h.time = grid.summary;
     for (const version of VERSIONS) {
       const back = roundTrip(h, { ...x, grid }, version);
-      const times = gridTimes(back.grid, m, section ? new ByteReader(section, 'time') : null);
+      const times = gridTimes(back.grid, c.stamps.length, section ? new ByteReader(section, 'time') : null);
       assert.ok(times.every((v, j) => Object.is(v, c.stamps[j])), `${c.kind} v${version}`);
     }
     if (c.kind === 'integers') assert.ok((section?.length ?? 0) < m * 1.5, `integers: ${section?.length} bytes for ${m} jittered stamps`);
-    if (c.kind === 'printed' || c.kind === 'rational') assert.equal(section, null);
+    if (c.kind === 'printed' || c.kind === 'rational' || c.kind === 'colon') assert.equal(section, null);
+    if (c.kind === 'colon') {
+      // the known stamps of 0:0.1:10, which neither t0 + j·dt nor a decimal rule gives
+      assert.equal(c.stamps[3], 0.30000000000000004);
+      assert.equal(c.stamps[70], 7);
+      assert.equal(c.stamps[99], 9.9);
+    }
   }
 });
 

@@ -113,9 +113,26 @@ export type GridV3 = (
   | { kind: 'printed'; t0: number; dt: number; rule: PrintRule }
   | { kind: 'integers'; d: number; first: number; last: number }
   | { kind: 'rational'; a: number; b: number; c: number }
+  | { kind: 'colon'; t0: number; dt: number; t1: number }
 ) & { summary: TimeSummary };
 
-const V3_KINDS = ['lossless', 'affine', 'decimal', 'printed', 'integers', 'rational'] as const;
+const V3_KINDS = ['lossless', 'affine', 'decimal', 'printed', 'integers', 'rational', 'colon'] as const;
+
+/** MATLAB's t0:dt:t1 — the first half counted up from t0, the rest down from t1 (.mat files' time vectors). */
+function colonAt(t0: number, dt: number, t1: number, m: number): (j: number) => number {
+  const half = Math.floor((m - 1) / 2);
+  return (j) => (j <= half ? t0 + j * dt : t1 - (m - 1 - j) * dt);
+}
+
+function colonRule(time: Float64Array): { t0: number; dt: number; t1: number } | null {
+  const m = time.length;
+  const t0 = time[0];
+  const t1 = time[m - 1];
+  for (const dt of [time[1] - time[0], (t1 - t0) / (m - 1)]) {
+    if (dt > 0 && Number.isFinite(dt) && matches(time, colonAt(t0, dt, t1, m))) return { t0, dt, t1 };
+  }
+  return null;
+}
 
 function rational(a: number, b: number, c: number, m: number): Float64Array {
   const t = new Float64Array(m);
@@ -172,6 +189,8 @@ export function planGridV3(time: Float64Array): { grid: GridV3; section: Uint8Ar
   if (rule) return { grid: { ...rule, summary: summary(true) }, section: null };
   const ratio = m >= 3 ? rationalRule(time) : null;
   if (ratio) return { grid: { kind: 'rational', ...ratio, summary: summary(true) }, section: null };
+  const colon = m >= 3 ? colonRule(time) : null;
+  if (colon) return { grid: { kind: 'colon', ...colon, summary: summary(true) }, section: null };
   // the printing rule: the most decimals / significant digits any stamp shows
   let decimals = 0;
   let significant = 0;
@@ -219,7 +238,7 @@ export function planGridV3(time: Float64Array): { grid: GridV3; section: Uint8Ar
   return { grid: { kind: 'lossless', t0: time[0], t1: time[m - 1], summary: summary(false) }, section: w.finish() };
 }
 
-/** v4 kind byte: bit 3 = t0 is 0 and not stored (kinds lossless, affine, printed). */
+/** v4 kind byte: bit 3 = t0 is 0 and not stored (kinds lossless, affine, printed, colon). */
 const GRID_T0_ZERO = 8;
 
 /**
@@ -229,7 +248,7 @@ const GRID_T0_ZERO = 8;
 export function writeGridV3(w: ByteWriter, g: GridV3, version = 3): void {
   const v4 = version >= 4;
   const real = (v: number): void => (v4 ? writeNumber(w, v) : w.f64(v));
-  const start = g.kind === 'lossless' || g.kind === 'affine' || g.kind === 'printed' ? g.t0 : null;
+  const start = g.kind === 'lossless' || g.kind === 'affine' || g.kind === 'printed' || g.kind === 'colon' ? g.t0 : null;
   const zero = v4 && start !== null && Object.is(start, 0);
   w.u8(V3_KINDS.indexOf(g.kind) | (zero ? GRID_T0_ZERO : 0));
   if (start !== null && !zero) real(start);
@@ -254,6 +273,9 @@ export function writeGridV3(w: ByteWriter, g: GridV3, version = 3): void {
       w.varint(g.a);
       w.varint(g.b);
       return w.varint(g.c);
+    case 'colon':
+      real(g.dt);
+      return real(g.t1);
   }
 }
 
@@ -263,7 +285,7 @@ export function readGridV3(r: ByteReader, m: number, version = 3): GridV3 {
   const kb = r.u8();
   const kind = V3_KINDS[v4 ? kb & ~GRID_T0_ZERO : kb] ?? r.fail('unknown time grid kind');
   const zero = v4 && (kb & GRID_T0_ZERO) !== 0;
-  if (zero && kind !== 'lossless' && kind !== 'affine' && kind !== 'printed') r.fail('unknown time grid kind');
+  if (zero && kind !== 'lossless' && kind !== 'affine' && kind !== 'printed' && kind !== 'colon') r.fail('unknown time grid kind');
   const real = (what: string): number => (v4 ? readNumber(r, what) : r.finite(what));
   const first = (): number => (zero ? 0 : real('t0'));
   const uniformSummary = (at: (j: number) => number): TimeSummary => {
@@ -315,6 +337,13 @@ export function readGridV3(r: ByteReader, m: number, version = 3): GridV3 {
       if (c < 1 || c > MAX_INT || Math.abs(a) + m * Math.abs(b) > MAX_INT) r.fail('bad rational grid');
       return { kind, a, b, c, summary: uniformSummary((j) => (a + j * b) / c) };
     }
+    case 'colon': {
+      const t0 = first();
+      const dt = real('dt');
+      const t1 = real('t1');
+      if (!(dt > 0) || !(Math.abs(t0) + Math.abs(t1) + m * dt < 1e300)) r.fail('bad colon grid');
+      return { kind, t0, dt, t1, summary: uniformSummary(colonAt(t0, dt, t1, m)) };
+    }
   }
 }
 
@@ -346,6 +375,12 @@ export function gridTimes(g: GridV3, m: number, section: ByteReader | null): Flo
     case 'rational':
       time = rational(g.a, g.b, g.c, m);
       break;
+    case 'colon': {
+      const at = colonAt(g.t0, g.dt, g.t1, m);
+      time = new Float64Array(m);
+      for (let j = 0; j < m; j++) time[j] = at(j);
+      break;
+    }
   }
   section?.end();
   for (let j = 0; j < m; j++) {
