@@ -30,8 +30,10 @@ export class ContextModel {
 }
 
 export class RangeEncoder {
-  private low = 0;
-  private range = 0xffffffff;
+  // low and range public for IntRowEncoder's inlined loop (entropy.ts), which copies them to locals and
+  // back, and calls shiftLow between (once per byte written)
+  low = 0;
+  range = 0xffffffff;
   private cache = 0;
   private cacheSize = 1;
   private out = new Uint8Array(1024);
@@ -45,7 +47,7 @@ export class RangeEncoder {
     }
     this.out[this.n++] = b;
   }
-  private shiftLow(): void {
+  shiftLow(): void {
     if (this.low < 0xff000000 || this.low >= 0x100000000) {
       const carry = this.low >= 0x100000000 ? 1 : 0;
       let temp = this.cache;
