@@ -105,7 +105,7 @@ test('decimal step: fixed decimals (or integers at 10^k, k ≥ 0), time column e
   await assert.rejects(formatCsv({ ...rows, decimalStep: 0.003 }), /not a power of ten/);
 });
 
-test('decimal step: the cells are N = round(x·10^-k) with the point inserted, at every step 1e-9 … 1e3 (both digit paths)', async () => {
+test('decimal step: the cells are N = round(x·10^-k) with the point inserted, at every step 1e-9 … 1e3 (both digit paths, rows and columns layouts)', async () => {
   const { stepMultiple } = await import('../../src/core/csv/outputStep');
   let seed = 5;
   const rand = (): number => {
@@ -119,8 +119,12 @@ test('decimal step: the cells are N = round(x·10^-k) with the point inserted, a
     const values = Float64Array.from({ length: 3000 }, (_, j) => (j < special.length ? special[j] : (rand() - 0.5) * step * 10 ** (rand() * 12)));
     const time = Float64Array.from(values, (_, j) => j);
     const text = Buffer.from(await formatCsv({ names: ['x'], series: [values], time, source: { layout: 'rows', delimiter: ',', header: null, timeColumn: null, lineEnding: '\n' }, decimalStep: step })).toString();
-    const cells = text.trimEnd().split(',');
-    values.forEach((x, j) => {
+    const rowCells = text.trimEnd().split(',');
+    // the columns layout's own fill loop (the time column exact, the series fixed): the same cells
+    const colText = Buffer.from(await formatCsv({ names: ['x'], series: [values], time, source: { layout: 'columns', delimiter: ',', header: ['t', 'x'], timeColumn: 0, lineEnding: '\n' }, decimalStep: step })).toString();
+    const colLines = colText.trimEnd().split('\n').slice(1);
+    assert.deepEqual(colLines.map((l) => l.split(',')[0]), Array.from(time, String), `k ${k}: time column exact`);
+    for (const cells of [rowCells, colLines.map((l) => l.split(',')[1])]) values.forEach((x, j) => {
       const N = stepMultiple(x, k);
       if (N !== N) {
         assert.equal(Number(cells[j]), x, `k ${k}: ${x} written exactly`);
