@@ -2,7 +2,7 @@
 // floating point and any |x − x̂| > b (rounding at a bin edge, overflow, huge jumps) is stored exactly
 // in the "unpredictable" list, as SZ does. Sections RESI (the integers) and UNPR (the exceptions).
 import { ByteReader, ByteWriter } from './bytes';
-import { IntRowDecoder, MAX_INT, decodeIntRows, encodeIntRows } from './entropy';
+import { BLOCK, IntRowDecoder, MAX_INT, decodeIntRows, encodeIntRows } from './entropy';
 import { readFloatsLossless, writeFloatsLossless } from './floatPack';
 import { printedValue } from '../csv/outputStep';
 import { isInterpolation } from './interpolation';
@@ -188,8 +188,9 @@ export function readResidual(r: ByteReader, n: number, m: number, interpolation 
     }
   }
   const body = r.take(r.remaining);
-  // A zero costs at least ~0.0015 bit: a stream this long cannot describe more values than this.
-  if (n * m > (body.length + 64) * 8 * 1024) r.fail(`${body.length} bytes cannot hold ${n * m} values`);
+  // A block of 256 values (an all-zero one: transform 5, §3) costs at least ~0.0015 bit: a stream this
+  // long cannot describe more blocks than this.
+  if (n * Math.ceil(m / BLOCK) > (body.length + 64) * 8 * 1024) r.fail(`${body.length} bytes cannot hold ${n * m} values`);
   return { bound, predictor, grid, rows: new IntRowDecoder(body, n, m, 'residual') };
 }
 
