@@ -294,6 +294,8 @@ function centreRange(row: Float64Array, mu: number, inv: number, j0: number, j1:
 
 /** Largest min(n, m) the iterative route may hand over to the dense one when it gets too slow. */
 const DENSE_FALLBACK_MAX = 1024;
+/** The snapshot route's two copies of the data (centred, transposed) only up to this many values (2 × 128 MB). */
+const SNAPSHOT_COPY_MAX = 2 ** 24;
 
 /**
  * A low estimate of the rank the energy rule will choose, from the k leading (approximate) eigenvalues,
@@ -357,8 +359,11 @@ function iterativePod(series: Float64Array[], mean: Float64Array, scale: number,
   // Work budget: noise-like spectra (rank at the cap, slow convergence) can take hundreds of passes; once
   // the iteration has cost as much as the dense route would (Gram matrix + eigensolver, in multiply-adds,
   // ml-matrix's EVD ≈ 12·N³), hand over to it. Measured on noisy 400×8000: 37.5 s → under 3 s.
-  // (spatial Gram only: it works tile by tile, the snapshot Gram would copy the data twice)
-  const denseCost = n <= m && n <= DENSE_FALLBACK_MAX ? 0.5 * n * n * m + 12 * n ** 3 : Infinity;
+  // Spatial Gram (n ≤ m) tile by tile; the snapshot Gram (m < n: fields, one grid point per row) copies the
+  // data twice, so only up to SNAPSHOT_COPY_MAX values (measured: a 64 × 64 × 200 field, 4096 × 200,
+  // POD 5.7 → 0.24 s, KdV 512 × 201 0.46 → 0.06 s: their ranks at the cap, where the iteration took dozens of steps).
+  const denseCost =
+    n <= m && n <= DENSE_FALLBACK_MAX ? 0.5 * n * n * m + 12 * n ** 3 : m < n && m <= DENSE_FALLBACK_MAX && n * m <= SNAPSHOT_COPY_MAX ? 0.5 * m * m * n + 12 * m ** 3 + 2 * n * m : Infinity;
   let spent = 0;
   for (;;) {
     const k = needed + extra;
