@@ -133,3 +133,35 @@ test('structured POD data (40 Lorenz sensors): the budget changes nothing, to th
   assert.deepEqual(on.system.model.coefficients, off.system.model.coefficients);
   assert.deepEqual(on.system.diagnostics, off.system.diagnostics);
 });
+
+test('a short field of high POD rank: too few test functions for even a linear model, no fit, the counts in the reason', () => {
+  // 128 grid points × 150 steps of 40 travelling waves plus noise: the energy rule keeps dozens of modes,
+  // the 150 steps give 130 test functions, fewer than 4 for each of a linear model's r + 1 columns
+  const n = 128;
+  const m = 150;
+  const time = uniformTime(m, 0.01);
+  const g = gaussian(mulberry32(21));
+  const waves = Array.from({ length: 40 }, (_, k) => ({ a: g(), kx: 1 + k, w: 20 + 7 * k }));
+  const series = Array.from({ length: n }, (_, i) =>
+    Float64Array.from(time, (t) => waves.reduce((s, v) => s + v.a * Math.sin((2 * Math.PI * v.kx * i) / n - v.w * t), 0) + 1e-3 * g()),
+  );
+  const fit = identify(series, time, names(n), identifyOptionsOf(DEFAULT_COMPRESS_OPTIONS));
+  assert.equal(fit.outcome?.kind, 'none');
+  const reason = fit.outcome?.reason ?? '';
+  assert.ok(reason.startsWith(OUTCOME_REASONS.tooFewTestFunctions), reason);
+  const [, K, r] = (/: (\d+) for a linear model in (\d+) coordinates$/.exec(reason) ?? []).map(Number);
+  assert.ok(r >= 10 && 4 * (r + 1) > K, `K ${K}, r ${r}`);
+  assert.equal(fit.system.pod, null);
+  assert.equal(fit.system.model.terms.length, 0);
+  // the forced model (budget off) is fitted on the same coordinates
+  const forced = identify(series, time, names(n), identifyOptionsOf({ ...DEFAULT_COMPRESS_OPTIONS, forceModel: true }));
+  assert.equal(forced.outcome, undefined);
+  assert.equal(forced.system.pod?.rank, r);
+  // the file: no model, the reason, every value within the bound
+  const ds: Dataset = { names: names(n), series, time, source: { layout: 'rows', delimiter: ',', header: null, timeColumn: null, lineEnding: '\n' } };
+  const enc = encodeWsindy({ dataset: ds, system: fit.system, mode: 'error-bounded', tolerance: 1e-3, source: { fileName: 'f.csv', bytes: 0, crc32: 0 }, settings: {}, outcome: fit.outcome });
+  assert.deepEqual(readWsindyHeader(enc.bytes).outcome, fit.outcome);
+  const dec = decodeWsindy(enc.bytes);
+  const bound = enc.bound ?? 0;
+  for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) assert.ok(Math.abs(dec.dataset.series[i][j] - series[i][j]) <= bound, `x${i}[${j}]`);
+});

@@ -13,6 +13,7 @@ export const OUTCOME_REASONS = {
   noTerms: 'the fit kept no terms',
   notSparse: 'not sparse',
   noHorizon: 'no predictive horizon',
+  tooFewTestFunctions: 'too few test functions',
   forced: 'model forced by the user',
 } as const;
 

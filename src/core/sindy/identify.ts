@@ -62,6 +62,9 @@ export interface IdentifyResult {
  */
 export const NO_HORIZON_R2 = 0.5;
 
+/** The budget's reason when POD coordinates have too few test functions for a linear model (OUTCOME_REASONS.tooFewTestFunctions). */
+export const TOO_FEW_TEST_FUNCTIONS = 'too few test functions';
+
 /** Most variables for which the equations are fitted on the variables themselves (when full rank). */
 export const MAX_DIRECT_VARIABLES = 10;
 /** Largest library the regression is asked to handle (its cost grows like J³ per equation). */
@@ -148,6 +151,27 @@ export function identify(
       throw new NumericalError(`too many gaps to fit: only ${tf.centres.length} of ${all} test functions avoid the missing values (need at least ${J}, one per library term); fewer gaps or a smaller --degree would do`);
     }
   }
+  if (pod !== null && opts.degree === 'auto' && !opts.trig) {
+    // POD coordinates get no degree search. The budget gives up when even a linear model's r + 1 columns
+    // have fewer than 4 test functions each (the degree search's own rule, degree.ts maxCandidateDegree):
+    // no model the data can support (measured: fields of 200–1000 steps with POD ranks 36–64, e.g. a
+    // 64 × 64 × 200 field's compress 17.7 → 0.9 s, Kuramoto–Sivashinsky 1024 × 251 5.4 → 0.55 s; the
+    // model route never won there). Higher degrees are lowered only below one test function a column
+    // (an underdetermined fit): the heat field's degree-3 model (160 test functions, 56 columns) codes
+    // 10 % smaller than its degree-2 one.
+    const K = tf.centres.length;
+    let supported = lib.library.degree;
+    while (supported > 1 && polynomialColumns(r, supported) > K) supported--;
+    if (opts.budget === true && opts.threshold === 'auto' && 4 * polynomialColumns(r, 1) > K) {
+      const reason = `${TOO_FEW_TEST_FUNCTIONS}: ${K} for a linear model in ${r} coordinates`;
+      progress({ phase: 'identify', fraction: 1, message: `${reason}; no model fitted` });
+      return noModel(series, names, lib.library, tf, reason, true);
+    }
+    if (supported < lib.library.degree) {
+      progress({ phase: 'identify', fraction: 0.3, message: `degree lowered from ${lib.library.degree} to ${supported}: ${K} test functions for ${r} coordinates` });
+      lib = chooseLibrary(stateNames, { degree: supported, trig: false });
+    }
+  }
   progress({ phase: 'identify', fraction: 0.35, message: 'weak form' });
   // Automatic degree: the candidates also stop where the columns would outnumber a quarter of the rows.
   // First up to degree FIRST_AUTO_DEGREE (most systems stop there); the whole range only when the top
@@ -220,7 +244,9 @@ export function identify(
     const best = r2.reduce((a, b) => Math.max(a, b), -Infinity);
     if (best < NO_HORIZON_R2) {
       progress({ phase: 'identify', fraction: 1, message: `no predictive horizon: the least-squares fit on all ${lib.terms.length} terms explains at most ${(100 * Math.max(0, best)).toFixed(0)} % of the ${r} states' derivatives; no model fitted` });
-      return noModel(series, names, lib.library, tf, best, pod !== null);
+      // the reason begins with OUTCOME_REASONS.noHorizon of codec/outcome.ts (sindy/ does not import codec/)
+      // short: the header stores it (the random walk 400 × 8000's file got 39 bytes longer with a sentence)
+      return noModel(series, names, lib.library, tf, `no predictive horizon: least-squares R² ${Math.max(0, best).toFixed(2)}`, pod !== null);
     }
   }
   const system = fitWeakSystem(weak, { stateNames, ...lib }, scales, tf, pod, opts.threshold, choice, floors, refine, reduced);
@@ -230,17 +256,14 @@ export function identify(
 
 /**
  * What the fit gives up with: no model, the variables as the states (what the coder's no-model route
- * stores), and the reason. `best` is the largest least-squares R² met.
+ * stores), and the reason.
  */
-function noModel(series: Float64Array[], names: string[], library: LibrarySpec, tf: TestFunctions, best: number, reduced: boolean): IdentifyResult {
+function noModel(series: Float64Array[], names: string[], library: LibrarySpec, tf: TestFunctions, reason: string, reduced: boolean): IdentifyResult {
   const system: IdentifiedSystem = {
     model: { stateNames: names.slice(), library, terms: [], termNames: [], coefficients: new Float64Array(0) },
     pod: null,
     diagnostics: { weakResidual: 1, r2: [], activeTerms: 0, threshold: 0, testFunctions: tf.spec, degree: { chosen: library.degree, automatic: false } },
   };
-  // the reason begins with OUTCOME_REASONS.noHorizon of codec/outcome.ts (sindy/ does not import codec/)
-  // short: the header stores it (the random walk 400 × 8000's file got 39 bytes longer with a sentence)
-  const reason = `no predictive horizon: least-squares R² ${Math.max(0, best).toFixed(2)}`;
   // On the variables themselves the rules' own verdict (no terms) stands: a file records a reason only
   // when it is not the rules' (the random walk 8 × 5000's file would be 33 bytes longer with it)
   return { system, states: series, ...(reduced ? { outcome: { kind: 'none', reason, activeTerms: 0 } } : {}) };
