@@ -19,25 +19,28 @@ const Y = 1;
 const X = 2;
 
 /**
- * 3-D, linear / cubic: at each stride along y, then x, then time. Time last (it predicts half the points
- * at each stride) was smallest of the six orders on smooth fields; which spatial axis first depends on
- * the field, hence two orders (bits of the cubic's integers at 1e-3, y-x-t / x-y-t / best 2-D id: bench
- * 32×32×200 field 16.1 / 18.3 / 20.9 KB; a 64×64×200 blob 42.0 / 42.9 / 51.5; a 40×48×300 blob 37.8 /
- * 36.4 / 40.6; time first 20.3 / 52.0 / 43.8).
+ * 3-D, linear / cubic, the strides of all axes together: at each stride along y, then x, then time. Time
+ * last (it predicts half the points at each stride) was the smallest of the six orders on smooth fields
+ * (bits of the cubic's integers at 1e-3, y-x-t / x-y-t / time first / best 2-D id: a 64×64×200 blob
+ * 42.0 / 42.9 / 52.0 / 51.5 KB; a 40×48×300 blob 37.8 / 36.4 / 43.8 / 40.6).
  */
 export const INTERP_LINEAR_3D = 8;
 export const INTERP_CUBIC_3D = 9;
-/** 3-D along x, then y, then time. */
-export const INTERP_LINEAR_3D_X = 10;
-export const INTERP_CUBIC_3D_X = 11;
-export const INTERP_3D_IDS = [INTERP_LINEAR_3D, INTERP_CUBIC_3D, INTERP_LINEAR_3D_X, INTERP_CUBIC_3D_X] as const;
+/**
+ * 3-D with time outermost: the key frames t = 0, S, 2S, … < m (S the top time stride) each by the spatial
+ * strides (y, then x), then every row along time from S/2 down, as the 1-D predictors do (which start
+ * every row from 0 and reach t = S by extrapolation). For fields smoother in time than in space: the
+ * bench's 32×32×200 field 15.6 KB (1-D cubic) → 14.5 (y-x-t 16.1) at 1e-3, 30.3 → 29.1 at 1e-4.
+ */
+export const INTERP_LINEAR_3D_TIME = 10;
+export const INTERP_CUBIC_3D_TIME = 11;
+export const INTERP_3D_IDS = [INTERP_LINEAR_3D, INTERP_CUBIC_3D, INTERP_LINEAR_3D_TIME, INTERP_CUBIC_3D_TIME] as const;
 
 export function isThreeD(id: number): boolean {
-  return id >= INTERP_LINEAR_3D && id <= INTERP_CUBIC_3D_X;
+  return id >= INTERP_LINEAR_3D && id <= INTERP_CUBIC_3D_TIME;
 }
 
-const ORDER_Y: readonly number[] = [Y, X, T];
-const ORDER_X: readonly number[] = [X, Y, T];
+const ORDER: readonly number[] = [Y, X, T];
 
 /**
  * Encoder-side choices carry the stored stride with the id in one number (id + 256·ny): the no-model
@@ -80,9 +83,9 @@ function alongTime(v: readonly Float64Array[], res: readonly Float64Array[] | nu
 
 /**
  * Across rows: the line of rows i0 + u·rowStep (u < len), points u = s, 3s, … at every time
- * t = 0, tStep, 2·tStep, … < m.
+ * t = t0, t0 + tStep, … < m.
  */
-function acrossRows(v: readonly Float64Array[], res: readonly Float64Array[] | null, ks: readonly Float64Array[] | null, i0: number, rowStep: number, len: number, m: number, tStep: number, s: number, step: number, cubic: boolean): void {
+function acrossRows(v: readonly Float64Array[], res: readonly Float64Array[] | null, ks: readonly Float64Array[] | null, i0: number, rowStep: number, len: number, t0: number, m: number, tStep: number, s: number, step: number, cubic: boolean): void {
   for (let u = s; u < len; u += 2 * s) {
     const hasA = u >= 3 * s;
     const hasC = u + s < len;
@@ -95,7 +98,7 @@ function acrossRows(v: readonly Float64Array[], res: readonly Float64Array[] | n
     const x = v[i];
     const r = res ? res[i] : null;
     const k = ks ? ks[i] : null;
-    for (let t = 0; t < m; t += tStep) {
+    for (let t = t0; t < m; t += tStep) {
       const pred = predictAt(cubic, hasA, a ? a[t] : 0, b[t], hasC, c ? c[t] : 0, hasD, d ? d[t] : 0);
       codeAt(x, t, pred, step, r, k);
     }
@@ -104,31 +107,43 @@ function acrossRows(v: readonly Float64Array[], res: readonly Float64Array[] | n
 
 /**
  * The traversal, shared by encoder and decoder (so both visit the same points in the same order with the
- * same arithmetic), written without closures (interpolateDecode: ~5× faster decode). (0, 0, 0) is
- * predicted as 0; then for each stride s from the top down, each axis of the id's order in turn.
+ * same arithmetic), written without closures (interpolateDecode: ~5× faster decode). Ids 8, 9: (0, 0, 0)
+ * predicted as 0, then for each stride s from the top down, along y, x, time in turn; ids 10, 11: see there.
  */
 function run(v: readonly Float64Array[], ny: number, m: number, step: number, id: number, res: readonly Float64Array[] | null, ks: readonly Float64Array[] | null): void {
   const n = v.length;
   if (n === 0 || m === 0) return;
   if (!(ny >= 1 && n % ny === 0)) throw new RangeError(`3-D interpolation: ${n} rows are not a multiple of the stride ${ny}`);
   const nx = n / ny;
-  const cubic = id === INTERP_CUBIC_3D || id === INTERP_CUBIC_3D_X;
-  const order = id >= INTERP_LINEAR_3D_X ? ORDER_X : ORDER_Y;
+  const cubic = id === INTERP_CUBIC_3D || id === INTERP_CUBIC_3D_TIME;
+  if (id === INTERP_LINEAR_3D_TIME || id === INTERP_CUBIC_3D_TIME) {
+    const top = topStride(m);
+    // key frame f: (0, 0, f) predicted as 0, then y and x at each spatial stride (the frame alone: t = f only)
+    for (let f = 0; f < m; f += top) {
+      codeAt(v[0], f, 0, step, res ? res[0] : null, ks ? ks[0] : null);
+      for (let s = topStride(Math.max(nx, ny)); s >= 1; s >>= 1) {
+        for (let ix = 0; ix < nx; ix += 2 * s) acrossRows(v, res, ks, ix * ny, 1, ny, f, f + 1, 1, s, step, cubic);
+        for (let iy = 0; iy < ny; iy += s) acrossRows(v, res, ks, iy, ny, nx, f, f + 1, 1, s, step, cubic);
+      }
+    }
+    for (let s = top >> 1; s >= 1; s >>= 1) for (let i = 0; i < n; i++) alongTime(v, res, ks, i, m, s, step, cubic);
+    return;
+  }
   codeAt(v[0], 0, 0, step, res ? res[0] : null, ks ? ks[0] : null);
   for (let s = topStride(Math.max(nx, ny, m)); s >= 1; s >>= 1) {
     // spacing of each axis's coordinates: s once done at this stride, 2s before
     let st = 2 * s;
     let sy = 2 * s;
     let sx = 2 * s;
-    for (const axis of order) {
+    for (const axis of ORDER) {
       if (axis === T) {
         for (let ix = 0; ix < nx; ix += sx) for (let iy = 0; iy < ny; iy += sy) alongTime(v, res, ks, ix * ny + iy, m, s, step, cubic);
         st = s;
       } else if (axis === Y) {
-        for (let ix = 0; ix < nx; ix += sx) acrossRows(v, res, ks, ix * ny, 1, ny, m, st, s, step, cubic);
+        for (let ix = 0; ix < nx; ix += sx) acrossRows(v, res, ks, ix * ny, 1, ny, 0, m, st, s, step, cubic);
         sy = s;
       } else {
-        for (let iy = 0; iy < ny; iy += sy) acrossRows(v, res, ks, iy, ny, nx, m, st, s, step, cubic);
+        for (let iy = 0; iy < ny; iy += sy) acrossRows(v, res, ks, iy, ny, nx, 0, m, st, s, step, cubic);
         sx = s;
       }
     }
