@@ -193,6 +193,18 @@ test('a flattened 2-D field gets a 3-D predictor with its stride, smaller than e
   assert.ok(bytes.length < 0.8 * bestOld, `file ${bytes.length} B, best older predictor's integers ${bestOld} B`);
 });
 
+test('a large flattened field (above the size where predictors are ranked before coding) still gets a 3-D predictor', () => {
+  // 48 × 48 × 256 = 589 824 values: one predictor is picked on a coded block of rows, then coded in full
+  // (ranked by the zeroth-order estimate instead, id 4 was picked here)
+  const field = blob(48, 48, 256, 4);
+  const { bytes, bound, maxErr } = encodeRows(field, 1e-3);
+  assert.ok(maxErr <= bound, `max error ${maxErr} > bound ${bound}`);
+  const resi = readContainer(bytes).sections.get('RESI');
+  assert.ok(resi);
+  assert.ok(isThreeD(resi.payload[0]), `predictor ${resi.payload[0]}`);
+  assert.equal(resi.payload[1], 48);
+});
+
 test('independent random walks (no grid) keep the bytes they had before the 3-D predictors', () => {
   // sizes and SHA-256 prefixes written by the encoder at commit 9bffd1e (before interpolation3d.ts)
   const before: [number, number, number, number, string][] = [
