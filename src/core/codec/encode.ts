@@ -329,12 +329,12 @@ function interpolationCandidates(ctx: Context, windows: readonly Window[], state
   });
   const rhat = res.map(() => new Float64Array(m));
   if (ctx.strides.length > 0) {
-    // A flattened 2-D field: ranked by the coded size of a block of rows' integers instead. The zeroth-order
-    // estimate ignores the coder's contexts and misranks the predictors along time most (measured, a 40 × 48
-    // × 300 wave at 1e-3, estimated / coded KB: id 2 88.4 / 33.1, id 7 49.3 / 41.3, id 11 83.8 / 31.9: the
-    // file was 41.4 KB with id 7, 33.5 with id 11). Other data keep the estimate (and their bytes).
-    // a block of neighbouring rows in the middle (the coder's contexts reach across rows: every g-th row
-    // instead overrates the predictors along time, id 2 48.5 KB for 33.1)
+    // A flattened 2-D field: ranked by the coded size of a block of neighbouring rows' integers instead. The
+    // zeroth-order estimate ignores the coder's contexts and misranks the predictors along time most
+    // (measured, a 40 × 48 × 300 wave at 1e-3, estimated / coded KB: id 2 88.4 / 33.1, id 7 49.3 / 41.3,
+    // id 11 83.8 / 31.9: the file 41.4 KB with id 7, 32.0 with id 11). A block, not every g-th row: the
+    // coder's contexts reach across rows (sampled rows put id 2 at 48.5 KB). Other data keep the estimate
+    // (and their bytes).
     const count = Math.max(1, Math.min(n, Math.ceil(CODED_RANK_VALUES / m)));
     const i0 = Math.floor((n - count) / 2);
     const k = res.map(() => new Float64Array(m));
