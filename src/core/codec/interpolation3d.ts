@@ -3,9 +3,10 @@
 // flattened field has neighbours at row distance 1 (along y) and ny (along x); the 2-D predictors
 // (interpolation.ts) see only the former. Same scheme as there: coarse to fine, for each stride s from
 // the top down the points at odd multiples of s along one axis are predicted by `predict` from the
-// reconstructed points at multiples of 2s along it, one axis after the other (the axes already done at
-// this stride at multiples of s, the others at multiples of 2s), closed loop, r̂ = P + k·step. The bound
-// proof is that of interpolation.ts: the encoder checks every value as the decoder computes it.
+// reconstructed points at multiples of 2s along it, one axis after the other (ids 8, 9: the axes already
+// done at this stride at multiples of s, the others at multiples of 2s; ids 10, 11: time outermost),
+// closed loop, r̂ = P + k·step. The bound proof is that of interpolation.ts: the encoder checks every
+// value as the decoder computes it (violators to UNPR).
 import { MAX_INT } from './entropy';
 import { predict, topStride } from './interpolation';
 
