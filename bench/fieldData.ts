@@ -8,6 +8,8 @@ export interface FieldCase {
   name: string;
   series: Float64Array[];
   time: Float64Array;
+  /** A flattened 2-D field: the rows are nx × ny grid points, row ix·ny + iy (SZ3 is also told this 3-D shape). */
+  grid?: { nx: number; ny: number };
 }
 
 /** In-place radix-2 complex FFT (sign −1 forward, +1 inverse without the 1/N). */
@@ -209,7 +211,8 @@ export function field2d(side = 32, m = 200): FieldCase {
       }));
     }
   }
-  return { name: `2-D field ${side}×${side}×${m}`, series, time };
+  // row iy·side + ix: the stride is side (the grid's "ny" is x here)
+  return { name: `2-D field ${side}×${side}×${m}`, series, time, grid: { nx: side, ny: side } };
 }
 
 /** ECG-like signal at 360 Hz: beats as sums of Gaussians (P, Q, R, S, T) with varying RR, baseline wander, noise, 5 µV ADC step. */

@@ -32,15 +32,18 @@ function float64Bytes(series: readonly Float64Array[]): Uint8Array {
   return out;
 }
 
-/** Size of the other coder's file at absolute bound `bound` (data[n][m], m fastest), and its max error (null: failed). */
-function external(kind: 'sz3' | 'zfp', bin: string, raw: Uint8Array, n: number, m: number, bound: number): { bytes: number; maxErr: number } | null {
+/**
+ * Size of the other coder's file at absolute bound `bound` (data[n][m], m fastest; `grid`: the n rows as
+ * nx × ny, SZ3 given the 3-D shape m, ny, nx), and its max error (null: failed).
+ */
+function external(kind: 'sz3' | 'zfp', bin: string, raw: Uint8Array, n: number, m: number, bound: number, grid?: { nx: number; ny: number }): { bytes: number; maxErr: number } | null {
   const dir = mkdtempSync(join(tmpdir(), `wsindy-${kind}-`));
   try {
     const inp = join(dir, 'in.f64');
     const z = join(dir, 'out.z');
     const out = join(dir, 'out.f64');
     writeFileSync(inp, raw);
-    const dims = n === 1 ? ['-1', String(m)] : ['-2', String(m), String(n)];
+    const dims = grid ? ['-3', String(m), String(grid.ny), String(grid.nx)] : n === 1 ? ['-1', String(m)] : ['-2', String(m), String(n)];
     if (kind === 'sz3') execFileSync(bin, ['-d', '-i', inp, '-z', z, '-o', out, ...dims, '-M', 'ABS', String(bound)], { stdio: 'ignore' });
     else execFileSync(bin, ['-d', ...dims, '-a', String(bound), '-i', inp, '-z', z, '-o', out], { stdio: 'ignore' });
     const a = new Float64Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
@@ -67,6 +70,8 @@ export interface FieldRow {
   compressMBs: number;
   decompressMBs: number;
   sz3Ratio: number | null;
+  /** SZ3 told the 3-D shape of a flattened 2-D field (null: not a field, or no SZ3). */
+  sz3GridRatio: number | null;
   zfpRatio: number | null;
 }
 
@@ -109,6 +114,7 @@ export async function runFieldCase(c: FieldCase, tolerances: readonly number[], 
       });
       const abs = tolerance * (max - min);
       const s = sz3 ? external('sz3', sz3, raw, n, m, abs) : null;
+      const s3 = sz3 && c.grid ? external('sz3', sz3, raw, n, m, abs, c.grid) : null;
       const z = zfp ? external('zfp', zfp, raw, n, m, abs) : null;
       const h = dec.header;
       rows.push({
@@ -123,6 +129,7 @@ export async function runFieldCase(c: FieldCase, tolerances: readonly number[], 
         compressMBs: mb / ((t1 - t0) / 1000),
         decompressMBs: statSync(back).size / 1e6 / ((t2 - t1) / 1000),
         sz3Ratio: s ? raw.length / s.bytes : null,
+        sz3GridRatio: s3 ? raw.length / s3.bytes : null,
         zfpRatio: z ? raw.length / z.bytes : null,
       });
     }
@@ -149,7 +156,9 @@ export function formatFieldRow(r: FieldRow, withSz3: boolean, withZfp: boolean):
   if (withSz3) cols.push((r.sz3Ratio === null ? 'n/a' : fmt(r.sz3Ratio)).padStart(7), (r.sz3Ratio === null ? 'n/a' : `${(r.ratio / r.sz3Ratio).toFixed(2)}×`).padStart(7));
   if (withZfp) cols.push((r.zfpRatio === null ? 'n/a' : fmt(r.zfpRatio)).padStart(7), (r.zfpRatio === null ? 'n/a' : `${(r.ratio / r.zfpRatio).toFixed(2)}×`).padStart(8));
   cols.push(`  ${r.route}`);
-  return cols.join(' ');
+  // a flattened 2-D field: a second line, SZ3 told the grid's 3-D shape
+  const grid = r.sz3GridRatio === null ? '' : `\n${' '.repeat(31)}SZ3 told the ${r.name.replace(/^.* /, '')} shape: ${fmt(r.sz3GridRatio)}, ours/SZ3 ${(r.ratio / r.sz3GridRatio).toFixed(2)}×`;
+  return cols.join(' ') + grid;
 }
 
 async function main(): Promise<void> {

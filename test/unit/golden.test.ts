@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { reconstructFile } from '../../src/core/api';
 import { decodeWsindy, readWsindyHeader } from '../../src/core/codec/decode';
-import { listSections } from '../../src/core/codec/container';
+import { listSections, readContainer } from '../../src/core/codec/container';
 import { FormatError } from '../../src/core/errors';
 import { readCsvFile } from '../../src/core/csv/read';
 import { GOLDEN_CASES } from '../fixtures/golden/make-files';
@@ -45,6 +45,13 @@ for (const f of files) {
       // lossy: the file really is the model + residual, not a copy (a grid file: exactly the grid's values)
       if (c.lossless) assert.equal(worst, 0);
       else assert.ok(worst > 0);
+    }
+    if (c.predictor) {
+      // v4, RESI at the rule's bound: the predictor id is its first byte, a 3-D id's row stride (varuint) the next
+      const payload = readContainer(new Uint8Array(bytes)).sections.get('RESI')?.payload;
+      assert.ok(payload);
+      assert.equal(payload[0], c.predictor.id, `${f} names predictor ${payload[0]}`);
+      if (c.predictor.stride !== undefined) assert.equal(payload[1], c.predictor.stride);
     }
   });
 }

@@ -9,6 +9,7 @@ import { crc32 } from './crc32';
 import { LIMITS, readHeaderJson, readModel, type WsindyHeader } from './header';
 import { predictAll, predictRow, type StoredBasis, type StoredModel, type Window } from './predictor';
 import { interpolateDecode, isTwoD } from './interpolation';
+import { interpolate3dDecode, isThreeD } from './interpolation3d';
 import { GRID_PREDICTOR, readResidual, readUnpredictable } from './residual';
 import { gridTimes, readTimeGrid } from './timeGrid';
 import { readSourceExtras } from './sourceExtras';
@@ -297,6 +298,10 @@ function decodeSpan(dec: Decoder, span: CodedSpan, out: readonly Float64Array[],
     // 2-D interpolation: all integers first, then r̂ over the whole grid (in `out`), x̂ = p + r̂ below
     for (const x of out) residual.rows.next(x);
     interpolateDecode(out, m, step, predictor);
+  } else if (residual && isThreeD(predictor)) {
+    // 3-D interpolation (a 2-D field, rows nx × ny): likewise the whole grid, at the stored row stride
+    for (const x of out) residual.rows.next(x);
+    interpolate3dDecode(out, residual.stride, m, step, predictor);
   }
   let predCrc = 0;
   for (let i = 0; i < n; i++) {
@@ -313,7 +318,7 @@ function decodeSpan(dec: Decoder, span: CodedSpan, out: readonly Float64Array[],
       residual.rows.next(q);
       for (let j = 0; j < m; j++) x[j] = p[j] + q[j] * step;
     } else if (residual) {
-      if (!isTwoD(predictor)) {
+      if (!isTwoD(predictor) && !isThreeD(predictor)) {
         residual.rows.next(x);
         interpolateDecode([x], m, step, predictor);
       }

@@ -48,7 +48,7 @@ const LIMIT: number = MAX_INT;
  * Prediction of the point at offset 0 along a line from the reconstructed values at −3s, −s, +s, +3s
  * (`a`, `b`, `c`, `d`; availability given by the flags). Fixed operation order: part of the format.
  */
-function predict(cubic: boolean, hasA: boolean, a: number, b: number, hasC: boolean, c: number, hasD: boolean, d: number): number {
+export function predict(cubic: boolean, hasA: boolean, a: number, b: number, hasC: boolean, c: number, hasD: boolean, d: number): number {
   if (hasC) {
     if (!cubic) return (b + c) * 0.5;
     if (hasA && hasD) return (9 * (b + c) - (a + d)) * 0.0625;
@@ -62,7 +62,7 @@ function predict(cubic: boolean, hasA: boolean, a: number, b: number, hasC: bool
 }
 
 /** Largest power of two below `len` (1 when len ≤ 2): the coarsest stride. */
-function topStride(len: number): number {
+export function topStride(len: number): number {
   let s = 1;
   while (s * 2 < len) s *= 2;
   return s;

@@ -6,6 +6,7 @@ import { BLOCK, IntRowDecoder, MAX_INT, decodeIntRows, encodeIntRows } from './e
 import { readFloatsLossless, writeFloatsLossless } from './floatPack';
 import { printedValue } from '../csv/outputStep';
 import { isInterpolation } from './interpolation';
+import { isThreeD } from './interpolation3d';
 
 /**
  * MAX_INT as a module constant: an imported binding is a getter call per use under tsx's loader (measured with
@@ -144,13 +145,15 @@ export function checkRow(x: Float64Array, p: Float64Array, rhat: Float64Array, b
 /**
  * Section RESI from the coded integer rows. `predictor` 0: the integers are the quantised residual q
  * (the integer stream's first byte is always 0, so nothing is written for it: the bytes of v1/v2);
- * 1–4: the interpolation predictor's id (interpolation.ts), one byte, then its integers k.
+ * 1–4, 6, 7: the interpolation predictor's id (interpolation.ts), one byte, then its integers k; 8–11:
+ * the 3-D interpolation predictor's id (interpolation3d.ts), then the grid's row stride ny (varuint).
  */
-export function residualSection(bound: number, coded: Uint8Array, predictor = 0, grid = 0): Uint8Array {
+export function residualSection(bound: number, coded: Uint8Array, predictor = 0, grid = 0, stride = 0): Uint8Array {
   const w = new ByteWriter();
   w.f64(bound);
   if (predictor !== 0) w.u8(predictor);
   if (predictor === GRID_PREDICTOR) w.f64(grid);
+  if (isThreeD(predictor)) w.varuint(stride);
   w.bytes(coded);
   return w.finish();
 }
@@ -169,29 +172,34 @@ export function residualPredictor(payload: Uint8Array): number {
 }
 
 /**
- * The bound, the predictor id and a row-by-row decoder of the integers (n rows of m). `interpolation`
- * false (v1/v2 files): any predictor id is corrupt.
+ * The bound, the predictor id (with the 3-D predictors' row stride, else 0) and a row-by-row decoder of
+ * the integers (n rows of m). `interpolation` false (v1/v2 files): any predictor id is corrupt.
  */
-export function readResidual(r: ByteReader, n: number, m: number, interpolation = false): { bound: number; predictor: number; grid: number; rows: IntRowDecoder } {
+export function readResidual(r: ByteReader, n: number, m: number, interpolation = false): { bound: number; predictor: number; grid: number; stride: number; rows: IntRowDecoder } {
   const bound = r.finite('bound');
   if (bound < 0) r.fail('negative bound');
   const predictor = r.remaining > 0 ? r.bytes[r.pos] : 0;
   let grid = 0;
+  let stride = 0;
   if (predictor !== 0) {
     if (!interpolation) r.fail('residual predictor in a file of a version without predictors');
-    if (predictor !== GRID_PREDICTOR && !isInterpolation(predictor)) r.fail(`unknown residual predictor ${predictor}`);
+    if (predictor !== GRID_PREDICTOR && !isInterpolation(predictor) && !isThreeD(predictor)) r.fail(`unknown residual predictor ${predictor}`);
     if (!(bound > 0)) r.fail('residual predictor with a zero bound');
     r.u8();
     if (predictor === GRID_PREDICTOR) {
       grid = r.finite('grid step');
       if (!(grid > 2 * bound)) r.fail(`grid step ${grid} not above the bound's bins`);
     }
+    if (isThreeD(predictor)) {
+      stride = r.varuint();
+      if (!(stride >= 1 && stride <= n && n % stride === 0)) r.fail(`grid row stride ${stride} does not divide ${n} rows`);
+    }
   }
   const body = r.take(r.remaining);
   // A block of 256 values (an all-zero one: transform 5, §3) costs at least ~0.0015 bit: a stream this
   // long cannot describe more blocks than this.
   if (n * Math.ceil(m / BLOCK) > (body.length + 64) * 8 * 1024) r.fail(`${body.length} bytes cannot hold ${n * m} values`);
-  return { bound, predictor, grid, rows: new IntRowDecoder(body, n, m, 'residual') };
+  return { bound, predictor, grid, stride, rows: new IntRowDecoder(body, n, m, 'residual') };
 }
 
 export function writeUnpredictable(u: Unpredictable): Uint8Array {
