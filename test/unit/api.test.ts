@@ -42,3 +42,49 @@ test('info reports the outcome: Lorenz is sparse equations used by the model win
   assert.ok(d.modelWindows > 0);
   assert.match(d.outcomeText, /^Sparse equations, \d+ terms$/);
 });
+
+test('a headerless field with more grid points than steps: auto tries it one line per variable too, keeps the smaller, writes the same shape back', async () => {
+  const { writeFileSync } = await import('node:fs');
+  const { reconstructFile } = await import('../../src/core/api');
+  // 24 × 24 grid points (one per line, row ix·24 + iy) × 96 steps of a drifting blob: detected as 576 steps
+  // of 96 variables, while one line per grid point codes along the grid's own neighbours
+  const nx = 24;
+  const m = 96;
+  const lines: string[] = [];
+  for (let i = 0; i < nx * nx; i++) {
+    const x = Math.floor(i / nx) / nx;
+    const y = (i % nx) / nx;
+    const cells: string[] = [];
+    for (let j = 0; j < m; j++) {
+      const t = j / m;
+      cells.push(Math.exp(-((x - 0.3 - 0.4 * t) ** 2 + (y - 0.5) ** 2) / 0.02).toFixed(6));
+    }
+    lines.push(cells.join(','));
+  }
+  const csv = join(dir, 'field.csv');
+  writeFileSync(csv, lines.join('\n') + '\n');
+  const auto = await compressFile(csv, join(dir, 'field-auto.wsindy'), { ...DEFAULT_COMPRESS_OPTIONS, dt: 0.01 });
+  const asColumns = await compressFile(csv, join(dir, 'field-cols.wsindy'), { ...DEFAULT_COMPRESS_OPTIONS, layout: 'columns', dt: 0.01 });
+  const asRows = await compressFile(csv, join(dir, 'field-rows.wsindy'), { ...DEFAULT_COMPRESS_OPTIONS, layout: 'rows', dt: 0.01 });
+  assert.equal(asColumns.n, m);
+  assert.equal(asRows.n, nx * nx);
+  assert.ok(asRows.fileBytes < 0.9 * asColumns.fileBytes, `rows ${asRows.fileBytes} B, columns ${asColumns.fileBytes} B`);
+  // the auto file is the rows reading's (its header stores layout 'auto' instead of 'rows': a few bytes apart)
+  assert.equal(auto.n, nx * nx);
+  assert.ok(Math.abs(auto.fileBytes - asRows.fileBytes) <= 16, `auto ${auto.fileBytes} B, rows ${asRows.fileBytes} B`);
+  const back = join(dir, 'field-back.csv');
+  await reconstructFile(join(dir, 'field-auto.wsindy'), back);
+  const text = readFileSync(back, 'utf8').trimEnd().split('\n');
+  assert.equal(text.length, nx * nx);
+  text.forEach((l, i) => {
+    const cells = l.split(',').map(Number);
+    assert.equal(cells.length, m);
+    const orig = lines[i].split(',').map(Number);
+    cells.forEach((v, j) => assert.ok(Math.abs(v - orig[j]) <= (auto.bound ?? 0), `line ${i + 1} cell ${j + 1}`));
+  });
+  // a headerless sensor log (many more lines than cells, too few cells to be steps) is read as it was
+  const log = join(dir, 'log.csv');
+  writeFileSync(log, Array.from({ length: 3000 }, (_, j) => [Math.sin(j / 50), Math.cos(j / 70), Math.sin(j / 30) * 2].map((v) => v.toFixed(5)).join(',')).join('\n') + '\n');
+  const s = await compressFile(log, join(dir, 'log.wsindy'), { ...DEFAULT_COMPRESS_OPTIONS });
+  assert.equal(s.n, 3);
+});
