@@ -277,6 +277,38 @@ test('integer coder: all-zero blocks are transform 5 (no symbols): 3.2 M zeros i
   });
 });
 
+test('integer coder (fast-check): rows of random runs of zero blocks, short zero runs and values come back exactly', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 5 }),
+      fc.integer({ min: 1, max: 4000 }),
+      fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 1, max: 3000 })), { minLength: 1, maxLength: 12 }),
+      fc.integer({ min: 0, max: 1000 }),
+      (nRows, len, runs, seed) => {
+        // each row: runs of zeros (kind 0), ±1 noise (1) and wide values (2) in the lengths drawn
+        const r = mulberry32(seed);
+        let k = 0;
+        const rows = Array.from({ length: nRows }, () =>
+          Float64Array.from({ length: len }, (_, j) => {
+            let at = j;
+            let run = runs[k % runs.length];
+            while (at >= run[1]) {
+              at -= run[1];
+              run = runs[++k % runs.length];
+            }
+            if (run[0] === 0) return 0;
+            if (run[0] === 1) return r() < 0.5 ? 0 : r() < 0.5 ? 1 : -1;
+            return 0 + Math.round((r() - 0.5) * 2 ** (1 + 40 * r())); // 0 + …: no −0 (the coder has one zero)
+          }),
+        );
+        const bytes = encodeIntRows(rows);
+        assert.deepEqual(decodeIntRows(bytes, nRows, len, 'runs'), rows);
+      },
+    ),
+    { numRuns: 150 },
+  );
+});
+
 test('CRC32 known answer', () => {
   assert.equal(crc32(new TextEncoder().encode('123456789')), 0xcbf43926);
 });
