@@ -88,3 +88,28 @@ test('a headerless field with more grid points than steps: auto tries it one lin
   const s = await compressFile(log, join(dir, 'log.wsindy'), { ...DEFAULT_COMPRESS_OPTIONS });
   assert.equal(s.n, 3);
 });
+
+test('low rank under noise: the modes above the noise floor are coded too, the smaller file kept (rank by total size)', async () => {
+  const { writeFileSync } = await import('node:fs');
+  const { gaussian, mulberry32 } = await import('../support/systems');
+  // a heat field (4 decaying sine modes) on 100 points × 2000 steps, a drift, noise above the bound and a
+  // 12-bit ADC: the energy rule keeps 64 modes (noise), the noise floor 4
+  const g = gaussian(mulberry32(3));
+  const n = 100;
+  const m = 2000;
+  const amp = [3, -1.5, 0.8, 0.4];
+  const raw = Array.from({ length: n }, (_, i) =>
+    Array.from({ length: m }, (_, j) => amp.reduce((s, a, k) => s + a * Math.sin(((k + 1) * Math.PI * i) / n) * Math.exp(-0.05 * ((k + 1) * Math.PI) ** 2 * ((1.5 * j) / m)), 0) + 0.02 * ((1.5 * j) / m) + 0.01 * g()),
+  );
+  const lo = Math.min(...raw.map((r) => Math.min(...r)));
+  const hi = Math.max(...raw.map((r) => Math.max(...r)));
+  const q = (hi - lo) / 4095;
+  const csv = join(dir, 'noisy-field.csv');
+  writeFileSync(csv, raw.map((r) => r.map((v) => Number((lo + Math.round((v - lo) / q) * q).toPrecision(6))).join(',')).join('\n') + '\n');
+  const auto = await compressFile(csv, join(dir, 'noisy-auto.wsindy'), { ...DEFAULT_COMPRESS_OPTIONS, layout: 'rows', dt: 0.01 });
+  const capped = await compressFile(csv, join(dir, 'noisy-64.wsindy'), { ...DEFAULT_COMPRESS_OPTIONS, layout: 'rows', dt: 0.01, rank: 64 });
+  assert.equal(auto.rank, 4);
+  assert.ok(auto.fileBytes < 0.97 * capped.fileBytes, `auto ${auto.fileBytes} B, rank 64 ${capped.fileBytes} B`);
+  const d = await describeModelFile(join(dir, 'noisy-auto.wsindy'));
+  assert.ok(d.maxError <= (auto.bound ?? 0));
+});

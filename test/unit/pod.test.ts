@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addRows4, chooseRank, computePod, DENSE_TILE, gramMatrix, rankEstimate } from '../../src/core/numerics/pod';
+import { addRows4, chooseRank, computePod, DENSE_TILE, gramMatrix, noiseFloorRank, rankEstimate } from '../../src/core/numerics/pod';
 import { liftFromPod } from '../../src/core/sindy/simulate';
-import { lowRankField, mulberry32 } from '../support/systems';
+import { gaussian, lowRankField, mulberry32 } from '../support/systems';
 
 function relError(a: Float64Array[], b: Float64Array[]): number {
   let num = 0;
@@ -235,4 +235,25 @@ test('constant rows whose sum rounds (0.1 × 10) still count as constant', () =>
   const flat = computePod([new Float64Array(10).fill(0.1), new Float64Array(10).fill(1 / 3)], { rank: 'auto', energy: 0.99 });
   assert.equal(flat.basis.rank, 0);
   assert.deepEqual(Array.from(flat.basis.mean), [0.1, 1 / 3]);
+});
+
+test('noiseFloorRank: rank k plus white noise gives k (Gavish–Donoho threshold); pure noise 0; no noise floor or a partial spectrum null', () => {
+  const g = gaussian(mulberry32(17));
+  const n = 150;
+  const m = 600;
+  for (const k of [1, 3, 6]) {
+    // k modes of decreasing strength, all well above the noise's edge σ(√n + √m) ≈ 37
+    const u = Array.from({ length: k }, () => Float64Array.from({ length: n }, () => g()));
+    const v = Array.from({ length: k }, () => Float64Array.from({ length: m }, () => g()));
+    const series = Array.from({ length: n }, (_, i) => Float64Array.from({ length: m }, (_, j) => u.reduce((s, ui, c) => s + (4 - 0.3 * c) * ui[i] * v[c][j] / 2, 0) + g()));
+    const pod = computePod(series, { rank: 'auto', energy: 0.999999, solver: 'dense' });
+    assert.equal(pod.basis.singularValues.length, n);
+    assert.equal(noiseFloorRank(pod.basis.singularValues, n, m), k, `k = ${k}`);
+  }
+  const noise = Array.from({ length: n }, () => Float64Array.from({ length: m }, () => g()));
+  const pn = computePod(noise, { rank: 'auto', energy: 0.999999, solver: 'dense' });
+  assert.equal(noiseFloorRank(pn.basis.singularValues, n, m), 0);
+  // exactly rank 2, no noise: the median singular value is 0, nothing to threshold against
+  assert.equal(noiseFloorRank(Float64Array.of(5, 2, 0, 0, 0, 0), 6, 50), null);
+  assert.equal(noiseFloorRank(Float64Array.of(5, 2, 1), 6, 50), null);
 });

@@ -919,3 +919,22 @@ export function fixSigns(modes: Float64Array, n: number, rank: number): Float64A
   }
   return signs;
 }
+
+/**
+ * The rank of the singular values above the noise floor of a centred n × m matrix whose noise level is
+ * unknown (Gavish & Donoho 2014, "The optimal hard threshold for singular values is 4/√3": τ = ω(β)·σ_med,
+ * β = min(n, m) / max(n, m), ω(β) ≈ 0.56β³ − 0.95β² + 1.82β + 1.43). Needs every singular value (the
+ * dense solver's spectrum): null otherwise, or when the median is 0 (no noise floor to see).
+ */
+export function noiseFloorRank(singularValues: Float64Array, n: number, m: number): number | null {
+  const N = Math.min(n, m);
+  if (singularValues.length !== N || N < 4) return null;
+  const sorted = Float64Array.from(singularValues).sort();
+  const median = N % 2 === 1 ? sorted[(N - 1) / 2] : 0.5 * (sorted[N / 2 - 1] + sorted[N / 2]);
+  if (!(median > 0)) return null;
+  const beta = N / Math.max(n, m);
+  const tau = (0.56 * beta ** 3 - 0.95 * beta ** 2 + 1.82 * beta + 1.43) * median;
+  let r = 0;
+  for (const s of singularValues) if (s > tau) r++;
+  return r;
+}

@@ -52,6 +52,8 @@ export interface IdentifyResult {
   states: Float64Array[];
   /** The fit's own verdict when it gave up early (`budget`): no model, and why. */
   outcome?: ModelOutcome;
+  /** The POD the fit reduced the data with (null: on the variables), also when the budget then dropped it. */
+  reduction?: PodBasis | null;
 }
 
 /**
@@ -165,7 +167,7 @@ export function identify(
     if (opts.budget === true && opts.threshold === 'auto' && 4 * polynomialColumns(r, 1) > K) {
       const reason = `${TOO_FEW_TEST_FUNCTIONS}: ${K} for a linear model in ${r} coordinates`;
       progress({ phase: 'identify', fraction: 1, message: `${reason}; no model fitted` });
-      return noModel(series, names, lib.library, tf, reason, true);
+      return { ...noModel(series, names, lib.library, tf, reason, true), reduction: pod };
     }
     if (supported < lib.library.degree) {
       progress({ phase: 'identify', fraction: 0.3, message: `degree lowered from ${lib.library.degree} to ${supported}: ${K} test functions for ${r} coordinates` });
@@ -246,12 +248,12 @@ export function identify(
       progress({ phase: 'identify', fraction: 1, message: `no predictive horizon: the least-squares fit on all ${lib.terms.length} terms explains at most ${(100 * Math.max(0, best)).toFixed(0)} % of the ${r} states' derivatives; no model fitted` });
       // the reason begins with OUTCOME_REASONS.noHorizon of codec/outcome.ts (sindy/ does not import codec/)
       // short: the header stores it (the random walk 400 × 8000's file got 39 bytes longer with a sentence)
-      return noModel(series, names, lib.library, tf, `no predictive horizon: least-squares R² ${Math.max(0, best).toFixed(2)}`, pod !== null);
+      return { ...noModel(series, names, lib.library, tf, `no predictive horizon: least-squares R² ${Math.max(0, best).toFixed(2)}`, pod !== null), reduction: pod };
     }
   }
   const system = fitWeakSystem(weak, { stateNames, ...lib }, scales, tf, pod, opts.threshold, choice, floors, refine, reduced);
   progress({ phase: 'identify', fraction: 1 });
-  return { system, states };
+  return { system, states, reduction: pod };
 }
 
 /**
