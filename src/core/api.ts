@@ -18,6 +18,7 @@ import { stageCsvFile } from './stream/stagedCsv';
 import { compressBlocks } from './stream/streamCompress';
 import { reconstructSegmented } from './stream/streamReconstruct';
 import { decodeWsindy, readWsindyExtras, readWsindyHeader } from './codec/decode';
+import { listSections } from './codec/container';
 import { equationsJson, equationsText } from './sindy/equations';
 import { modelFromHeader } from './codec/header';
 import { outcomeText } from './codec/outcome';
@@ -238,6 +239,8 @@ export interface ModelDescription {
   maxError: number;
   maxRelativeError: number;
   rmsError: number;
+  /** Where the bytes go: each section tag's payload and framing bytes (the preamble and trailer under `file`). */
+  sectionBytes: Record<string, number>;
   /** degree: the library's; degreeAutomatic: chosen from the data (true) or fixed (false; every file written before the automatic degree). */
   fit: { weakResidual: number; r2: number[]; activeTerms: number; threshold: number; degree: number; degreeAutomatic: boolean };
   /** Sparse equations, a dense predictor, or no model, with the reason (codec/outcome.ts). */
@@ -286,12 +289,17 @@ export async function describeModelFile(path: string, opts: DescribeOptions = {}
   const sentence = outcomeText(h.outcome, h.modelWindows, h.windows);
   const n = h.n;
   const m = h.m;
+  const layout = listSections(bytes);
+  const sectionBytes: Record<string, number> = {};
+  for (const sec of layout.sections) sectionBytes[sec.tag] = (sectionBytes[sec.tag] ?? 0) + sec.payload + sec.framing;
+  sectionBytes.file = layout.preamble + layout.trailer;
   const text = [
     `${basename(path)}: .wsindy format v${h.formatVersion}, ${bytes.length} bytes`,
     `source ${h.source.fileName}: ${n} variables × ${m} steps (${h.source.bytes} bytes; ratio ${(h.source.bytes / bytes.length).toFixed(1)}×, ${((n * m * 8) / bytes.length).toFixed(1)}× vs float64)`,
     h.pod ? `POD rank ${h.pod.rank}, energy ${h.pod.energy.toPrecision(8)}` : 'no POD: equations in the variables themselves',
     `mode ${h.mode}${h.bound === null ? '' : `, bound ${h.bound.toPrecision(3)}`}; max error ${h.errors.max.toPrecision(3)} (${h.errors.maxRelative.toPrecision(3)} of range), rms ${h.errors.rms.toPrecision(3)}`,
     `fit: weak residual ${h.diagnostics.weakResidual.toPrecision(3)}, ${h.diagnostics.activeTerms} active terms, ${degreeText(h.library.degree, h.diagnostics.degree)}`,
+    `bytes: ${Object.entries(sectionBytes).map(([tag, b]) => `${tag} ${b}`).join(', ')}`,
     sentence,
     ...(shown ? equationsText(model).map((e) => `  ${e}`) : h.outcome.kind === 'dense' ? ['  (equations on request: wsindy info --equations)'] : []),
   ].join('\n');
@@ -311,6 +319,7 @@ export async function describeModelFile(path: string, opts: DescribeOptions = {}
     maxError: h.errors.max,
     maxRelativeError: h.errors.maxRelative,
     rmsError: h.errors.rms,
+    sectionBytes,
     fit: {
       weakResidual: h.diagnostics.weakResidual,
       r2: h.diagnostics.r2,

@@ -113,3 +113,17 @@ test('low rank under noise: the modes above the noise floor are coded too, the s
   const d = await describeModelFile(join(dir, 'noisy-auto.wsindy'));
   assert.ok(d.maxError <= (auto.bound ?? 0));
 });
+
+test('info: where the bytes go, per section tag, adds up to the file (v1 … v4, segmented, POD)', async () => {
+  const golden = join(__dirname, '../fixtures/golden');
+  for (const f of ['lorenz-3x1000.v1.wsindy', 'wave-12x600-pod-segments.v2.wsindy', 'lorenz-3x1000.v3.wsindy', 'pod-wave-48x300-basis.v4.wsindy', 'field-16x12x48-3d.v4.wsindy']) {
+    const d = await describeModelFile(join(golden, f));
+    const sum = Object.values(d.sectionBytes).reduce((a, b) => a + b, 0);
+    assert.equal(sum, d.fileBytes, f);
+    assert.ok(d.text.includes(`HEAD ${d.sectionBytes.HEAD}`), f);
+  }
+  const pod = await describeModelFile(join(golden, 'pod-wave-48x300-basis.v4.wsindy'));
+  assert.ok(pod.sectionBytes.BASI > 0 && pod.sectionBytes.RESI > 0, JSON.stringify(pod.sectionBytes));
+  const seg = await describeModelFile(join(golden, 'wave-12x600-pod-segments.v2.wsindy'));
+  assert.ok(seg.sectionBytes.SEGM > 0, JSON.stringify(seg.sectionBytes));
+});
