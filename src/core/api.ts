@@ -58,6 +58,11 @@ function noisyLowRank(options: CompressOptions, pod: PodBasis | null, ds: Datase
   return r !== null && r >= 1 && r <= NOISY_RANK_MAX ? r : null;
 }
 
+/** A progress sink for a second attempt at the same job: its events say which attempt they belong to. */
+function retrying(progress: ProgressSink, what: string): ProgressSink {
+  return (e) => progress({ ...e, message: e.message ? `${what}: ${e.message}` : what });
+}
+
 function checkAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw new CancelledError();
 }
@@ -134,7 +139,7 @@ export async function compressFile(
       // Low rank under noise: the energy rule kept modes of noise up to the cap; the modes above the noise
       // floor are coded too and the smaller file kept (rank by total size). Measured: a 200 × 1500 heat
       // field + noise + 12-bit ADC, rank 64 → 4: 79 529 → 73 893 B at 1e-3 (SZ3 83 733), 203 830 → 198 193 at 1e-4.
-      const alt = fitAndCodeAt(ds, noProgress, { ...options, rank });
+      const alt = fitAndCodeAt(ds, retrying(sink, `POD rank ${rank}, the modes above the noise floor`), { ...options, rank });
       return alt.encoded.bytes.length < first.encoded.bytes.length ? alt : first;
     };
     ({ encoded, system } = fitAndCode(dataset, progress));
@@ -152,7 +157,7 @@ export async function compressFile(
       });
       lap('read');
       checkAborted(signal);
-      const alt = byLines ? fitAndCode(byLines, noProgress) : null;
+      const alt = byLines ? fitAndCode(byLines, retrying(progress, 'read one line per variable')) : null;
       if (byLines && alt && alt.encoded.bytes.length < encoded.bytes.length) {
         ({ encoded, system } = alt);
         n = byLines.series.length;
