@@ -12,7 +12,7 @@ import { writeFileAtomic } from './platform/atomicWrite';
 import { identify, identifyOptionsOf } from './sindy/identify';
 import { encodeWsindy, type EncodeResult } from './codec/encode';
 import type { IdentifiedSystem, PodBasis } from './model';
-import { DEFAULT_MAX_RANK, noiseFloorRank } from './numerics/pod';
+import { mayBeFieldByLines, noisyLowRank, retrying } from './routeTrials';
 import type { Dataset } from './dataset';
 import { stageCsvFile } from './stream/stagedCsv';
 import { compressBlocks } from './stream/streamCompress';
@@ -26,42 +26,6 @@ import type { DegreeDiagnostics, ModelOutcome, SparseModel } from './model';
 import { gapSteps } from './csv/missing';
 import type { ModelInfo, ModelViewData } from '../protocol/webview';
 import { buildModelInfo, buildModelViewData, compactViewData } from './view/viewData';
-
-/** Steps the rows reading of a headerless grid must have for `mayBeFieldByLines` (fewer: not a record in time). */
-const FIELD_MIN_STEPS = 64;
-/** Values up to which a headerless grid is coded both ways (each way costs a whole compress). */
-const FIELD_MAX_VALUES = 2 ** 22;
-
-/**
- * A headerless grid of numbers that auto-detection read as one line per time step (it has at least as many
- * lines as cells, so the longer axis became time) may be a field written one grid point per line with
- * fewer steps than points (PySINDy's examples, a flattened 2-D grid): the layout was guessed, not given.
- */
-function mayBeFieldByLines(options: CompressOptions, ds: Dataset): boolean {
-  const src = ds.source;
-  const n = ds.series.length;
-  const m = ds.time.length;
-  return options.layout === 'auto' && options.mode === 'error-bounded' && src.layout === 'columns' && src.header === null && src.timeColumn === null && !src.extras && n >= FIELD_MIN_STEPS && n * m <= FIELD_MAX_VALUES;
-}
-
-/** Most POD modes above the noise floor for which `noisyLowRank` codes a second file (a fit that small is cheap). */
-const NOISY_RANK_MAX = 8;
-
-/**
- * With the automatic rank, the rank above the noise floor (pod.ts noiseFloorRank) when the energy rule's
- * rank hit the cap (its energy target unreachable: noise) and that floor leaves only a few modes; else null.
- */
-function noisyLowRank(options: CompressOptions, pod: PodBasis | null, ds: Dataset): number | null {
-  const N = Math.min(ds.series.length, ds.time.length);
-  if (options.rank !== 'auto' || options.mode !== 'error-bounded' || !pod || pod.rank < Math.min(DEFAULT_MAX_RANK, N)) return null;
-  const r = noiseFloorRank(pod.singularValues, ds.series.length, ds.time.length);
-  return r !== null && r >= 1 && r <= NOISY_RANK_MAX ? r : null;
-}
-
-/** A progress sink for a second attempt at the same job: its events say which attempt they belong to. */
-function retrying(progress: ProgressSink, what: string): ProgressSink {
-  return (e) => progress({ ...e, message: e.message ? `${what}: ${e.message}` : what });
-}
 
 function checkAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw new CancelledError();
@@ -148,7 +112,7 @@ export async function compressFile(
     if (mayBeFieldByLines(options, dataset)) {
       // The same text read as one line per variable (the rows layout) is coded too and the smaller file
       // kept: it writes back the same text. Measured: the bench's 2-D field 32 × 32 × 200 as a headerless
-      // CSV (1024 lines of 200 cells, detected as 1024 steps of 200 variables) 86.5× → 111.5× float64 at
+      // CSV (1024 lines of 200 cells, detected as 1024 steps of 200 variables) 86.5× → 111.7× float64 at
       // 1e-3, 38.2× → 56.1× at 1e-4 (SZ3 told its 3-D shape: 90.2×, 32.0×).
       // a text the rows reading refuses (its own checks, e.g. a line of another length) keeps the first reading
       const byLines = await readCsvFileParallel(csvPath, { ...readOptions, layout: 'rows', onBytes: undefined }, noProgress, signal).catch((e: unknown) => {
