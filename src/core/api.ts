@@ -135,6 +135,8 @@ export async function compressFile(
   await writeFileAtomic(outPath, encoded.bytes);
   progress({ phase: 'write', fraction: 1 });
   lap('write');
+  // the reduction the file stores: a POD fit the no-model route beat is not in it (no basis, the variables as states)
+  const stored = readWsindyHeader(encoded.bytes);
 
   return {
     outPath,
@@ -148,8 +150,8 @@ export async function compressFile(
     maxRelativeError: encoded.maxRelativeError,
     n,
     m,
-    pod: system.pod !== null,
-    rank: system.model.stateNames.length,
+    pod: stored.pod !== null,
+    rank: stored.stateNames.length,
     ...summaryEquations(system.model, encoded.outcome, options.forceModel === true, encoded.modelWindows, encoded.windows),
     timings,
     streaming,

@@ -72,6 +72,12 @@ test('a headerless field with more grid points than steps: auto tries it one lin
   // the auto file is the rows reading's (its header stores layout 'auto' instead of 'rows': a few bytes apart)
   assert.equal(auto.n, nx * nx);
   assert.ok(Math.abs(auto.fileBytes - asRows.fileBytes) <= 16, `auto ${auto.fileBytes} B, rows ${asRows.fileBytes} B`);
+  // the summary states the reduction the file stores (as info does), not the fit's before the route was chosen
+  for (const [s, f] of [[auto, 'field-auto'], [asColumns, 'field-cols'], [asRows, 'field-rows']] as const) {
+    const info = await describeModelFile(join(dir, `${f}.wsindy`));
+    assert.equal(s.pod, info.pod, f);
+    assert.equal(s.rank, info.rank, f);
+  }
   const back = join(dir, 'field-back.csv');
   await reconstructFile(join(dir, 'field-auto.wsindy'), back);
   const text = readFileSync(back, 'utf8').trimEnd().split('\n');
