@@ -114,8 +114,9 @@ test('low rank under noise: the modes above the noise floor are coded too, the s
   writeFileSync(csv, raw.map((r) => r.map((v) => Number((lo + Math.round((v - lo) / q) * q).toPrecision(6))).join(',')).join('\n') + '\n');
   const auto = await compressFile(csv, join(dir, 'noisy-auto.wsindy'), { ...DEFAULT_COMPRESS_OPTIONS, layout: 'rows', dt: 0.01 });
   const capped = await compressFile(csv, join(dir, 'noisy-64.wsindy'), { ...DEFAULT_COMPRESS_OPTIONS, layout: 'rows', dt: 0.01, rank: 64 });
+  // the 4-mode model wins (with the energy rule's rank alone the file would be the no-model route's, rank 100)
   assert.equal(auto.rank, 4);
-  assert.ok(auto.fileBytes < 0.97 * capped.fileBytes, `auto ${auto.fileBytes} B, rank 64 ${capped.fileBytes} B`);
+  assert.ok(auto.fileBytes < capped.fileBytes, `auto ${auto.fileBytes} B, rank 64 ${capped.fileBytes} B`);
   const d = await describeModelFile(join(dir, 'noisy-auto.wsindy'));
   assert.ok(d.maxError <= (auto.bound ?? 0));
 });

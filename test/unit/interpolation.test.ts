@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { decodeWsindy } from '../../src/core/codec/decode';
 import { encodeWsindy } from '../../src/core/codec/encode';
-import { INTERP_IDS, interpolateDecode, interpolateEncode, isTwoD, traverse } from '../../src/core/codec/interpolation';
+import { INTERP_CUBIC_1D, INTERP_IDS, INTERP_LINEAR_1D, INTERP_SMOOTH_1D, interpolateDecode, interpolateEncode, isTwoD, traverse } from '../../src/core/codec/interpolation';
 import { encodeIntRows } from '../../src/core/codec/entropy';
 import { readContainer } from '../../src/core/codec/container';
 import { printedValue } from '../../src/core/csv/outputStep';
@@ -182,4 +182,28 @@ test('noise-like data in the no-model route: bins as wide as the output step all
   series.forEach((s, i) => s.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - printedValue(dec.dataset.series[i][j], -4))))));
   assert.ok(worst <= absError, `printed error ${worst}`);
   assert.ok(worst > 0.95 * absError, `printed error ${worst}: the wider bins are used`);
+});
+
+test('the smoothing predictor (id 12): on a smooth signal with noise well above the bound it codes smaller than linear and cubic; on a clean one cubic stays ahead', () => {
+  const rnd = mulberry32(31);
+  const g = (): number => {
+    // Box–Muller from the seeded uniform
+    const u = Math.max(rnd(), 1e-12);
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rnd());
+  };
+  const m = 20000;
+  const size = (x: Float64Array, step: number, id: number): number => {
+    const k = [new Float64Array(m)];
+    interpolateEncode([x], m, step, id, k, [new Float64Array(m)]);
+    return encodeIntRows(k).length;
+  };
+  const signal = (noise: number): Float64Array => Float64Array.from({ length: m }, (_, j) => Math.sin((2 * Math.PI * j) / 2400) + 1e-4 * j + noise * g());
+  const step = 2 * 1e-3 * 2.1; // 2b at 1e-3 of the range
+  for (const noise of [0.02, 0.005]) {
+    const x = signal(noise);
+    const [lin, cub, smooth] = [INTERP_LINEAR_1D, INTERP_CUBIC_1D, INTERP_SMOOTH_1D].map((id) => size(x, step, id));
+    assert.ok(smooth < 0.985 * Math.min(lin, cub), `noise ${noise}: smoothing ${smooth} B, linear ${lin}, cubic ${cub}`);
+  }
+  const clean = signal(0);
+  assert.ok(size(clean, step, INTERP_CUBIC_1D) <= size(clean, step, INTERP_SMOOTH_1D), 'clean: cubic no larger');
 });

@@ -124,7 +124,8 @@ test('RESI with a 3-D predictor: the row stride is stored after the id; a stride
   }
   // the stride is part of the format only for ids 8–11: other predictors' bytes are unchanged
   assert.deepEqual(residualSection(0.5, coded, 4, 0, 4), residualSection(0.5, coded, 4));
-  assert.throws(() => readResidual(new ByteReader(residualSection(0.5, coded, 12, 0, 4), 'residual'), 12, 4, true), FormatError);
+  // an id no reader knows (12 is the smoothing 1-D predictor since)
+  assert.throws(() => readResidual(new ByteReader(residualSection(0.5, coded, 13, 0, 4), 'residual'), 12, 4, true), FormatError);
 });
 
 function noModel(names: string[]): IdentifiedSystem {

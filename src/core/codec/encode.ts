@@ -21,7 +21,7 @@ import { anchorFrom, BLOWUP, lift, makeRhs, predictAll, predictRow, Rk4, type Pr
 import { outputSlack, outputStepFor, pow10 } from '../csv/outputStep';
 import { projectOnModes } from '../numerics/pod';
 import { checkRow, GRID_PREDICTOR, quantiseRow, residualSection, writeUnpredictable, type PrintCheck, type Unpredictable } from './residual';
-import { INTERP_CUBIC_1D, INTERP_CUBIC_2D, INTERP_CUBIC_2D_VARS, INTERP_LINEAR_1D, INTERP_LINEAR_2D, INTERP_LINEAR_2D_VARS, interpolateEncode, interpolationBits, isInterpolation, isTwoD } from './interpolation';
+import { INTERP_CUBIC_1D, INTERP_CUBIC_2D, INTERP_CUBIC_2D_VARS, INTERP_LINEAR_1D, INTERP_LINEAR_2D, INTERP_LINEAR_2D_VARS, INTERP_SMOOTH_1D, interpolateEncode, interpolationBits, isInterpolation, isTwoD } from './interpolation';
 import { INTERP_3D_IDS, choiceId, choiceStride, gridStrides, interpolate3dEncode, isThreeD, withStride } from './interpolation3d';
 import { planGridV3 } from './timeGrid';
 import { windowsToV3, windowsToV4, writeWindows } from './windows';
@@ -293,7 +293,7 @@ function interpolatedPass(ctx: Context, windows: readonly Window[], states: read
  * values; 3-D at each of `strides`, as choices: id + 256·stride, interpolation3d.ts `withStride`).
  */
 function interpolationIds(n: number, m: number, strides: readonly number[]): number[] {
-  const ids = [INTERP_LINEAR_1D, INTERP_CUBIC_1D];
+  const ids = [INTERP_LINEAR_1D, INTERP_CUBIC_1D, INTERP_SMOOTH_1D];
   if (n >= 4 && n * m <= INTERP_2D_MAX_VALUES) ids.push(INTERP_LINEAR_2D, INTERP_CUBIC_2D, INTERP_LINEAR_2D_VARS, INTERP_CUBIC_2D_VARS);
   if (n * m <= INTERP_2D_MAX_VALUES) for (const d of strides) if (n % d === 0) for (const id of INTERP_3D_IDS) ids.push(withStride(id, d));
   return ids;

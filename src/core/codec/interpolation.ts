@@ -25,10 +25,19 @@ export const INTERP_CUBIC_2D = 4;
  */
 export const INTERP_LINEAR_2D_VARS = 6;
 export const INTERP_CUBIC_2D_VARS = 7;
-export const INTERP_IDS = [INTERP_LINEAR_1D, INTERP_CUBIC_1D, INTERP_LINEAR_2D, INTERP_CUBIC_2D, INTERP_LINEAR_2D_VARS, INTERP_CUBIC_2D_VARS] as const;
+/**
+ * Smoothing, along time (1-D): at strides up to SMOOTH_MAX_STRIDE the mean of the four neighbours
+ * (t ± s, t ± 3s) when all four exist, else the cubic rules. On noise-bound signals the four reconstructed
+ * neighbours average their noise (and the bins' rounding) instead of passing it on: a smooth signal with
+ * noise 10 × the bound codes 2.5 % smaller than with the linear rule (the best before), 5 % at 2 × the bound.
+ */
+export const INTERP_SMOOTH_1D = 12;
+export const INTERP_IDS = [INTERP_LINEAR_1D, INTERP_CUBIC_1D, INTERP_LINEAR_2D, INTERP_CUBIC_2D, INTERP_LINEAR_2D_VARS, INTERP_CUBIC_2D_VARS, INTERP_SMOOTH_1D] as const;
+/** Largest stride at which INTERP_SMOOTH_1D averages (coarser points: the cubic rules, unbiased on smooth data). */
+export const SMOOTH_MAX_STRIDE = 8;
 
 export function isCubic(id: number): boolean {
-  return id === INTERP_CUBIC_1D || id === INTERP_CUBIC_2D || id === INTERP_CUBIC_2D_VARS;
+  return id === INTERP_CUBIC_1D || id === INTERP_CUBIC_2D || id === INTERP_CUBIC_2D_VARS || id === INTERP_SMOOTH_1D;
 }
 export function isTwoD(id: number): boolean {
   return id === INTERP_LINEAR_2D || id === INTERP_CUBIC_2D || id === INTERP_LINEAR_2D_VARS || id === INTERP_CUBIC_2D_VARS;
@@ -72,12 +81,13 @@ export function topStride(len: number): number {
  * One line of `len` points (t = 0 … len − 1) read and written through `get`/`code`, stride s: visit
  * t = s, 3s, 5s, … `code(t, pred)` must leave the reconstructed value where `get(t)` reads it.
  */
-function line(get: (t: number) => number, len: number, s: number, cubic: boolean, code: (t: number, pred: number) => void): void {
+function line(get: (t: number) => number, len: number, s: number, cubic: boolean, code: (t: number, pred: number) => void, smooth = false): void {
   for (let t = s; t < len; t += 2 * s) {
     const hasA = t >= 3 * s;
     const hasC = t + s < len;
     const hasD = t + 3 * s < len;
-    code(t, predict(cubic, hasA, hasA ? get(t - 3 * s) : 0, get(t - s), hasC, hasC ? get(t + s) : 0, hasD, hasD ? get(t + 3 * s) : 0));
+    if (smooth && hasA && hasD && s <= SMOOTH_MAX_STRIDE) code(t, (get(t - 3 * s) + get(t - s) + get(t + s) + get(t + 3 * s)) * 0.25);
+    else code(t, predict(cubic, hasA, hasA ? get(t - 3 * s) : 0, get(t - s), hasC, hasC ? get(t + s) : 0, hasD, hasD ? get(t + 3 * s) : 0));
   }
 }
 
@@ -92,9 +102,10 @@ function line(get: (t: number) => number, len: number, s: number, cubic: boolean
 export function traverse(v: readonly Float64Array[], m: number, id: number, code: (i: number, j: number, pred: number) => void): void {
   const n = v.length;
   const cubic = isCubic(id);
+  const smooth = id === INTERP_SMOOTH_1D;
   const alongTime = (i: number, s: number) => {
     const row = v[i];
-    line((t) => row[t], m, s, cubic, (t, pred) => code(i, t, pred));
+    line((t) => row[t], m, s, cubic, (t, pred) => code(i, t, pred), smooth);
   };
   const alongVars = (j: number, s: number) => line((t) => v[t][j], n, s, cubic, (t, pred) => code(t, j, pred));
   if (varsFirst(id)) {
@@ -137,12 +148,15 @@ export function interpolateDecode(v: readonly Float64Array[], m: number, step: n
   // closures (same points, same order, same arithmetic; measured: Kuramoto–Sivashinsky 1024×251 decode ~5× faster)
   const n = v.length;
   const cubic = isCubic(id);
+  const smooth = id === INTERP_SMOOTH_1D;
   const row = (x: Float64Array, s: number): void => {
+    const mean = smooth && s <= SMOOTH_MAX_STRIDE;
     for (let t = s; t < m; t += 2 * s) {
       const hasA = t >= 3 * s;
       const hasC = t + s < m;
       const hasD = t + 3 * s < m;
-      x[t] = predict(cubic, hasA, hasA ? x[t - 3 * s] : 0, x[t - s], hasC, hasC ? x[t + s] : 0, hasD, hasD ? x[t + 3 * s] : 0) + x[t] * step;
+      if (mean && hasA && hasD) x[t] = (x[t - 3 * s] + x[t - s] + x[t + s] + x[t + 3 * s]) * 0.25 + x[t] * step;
+      else x[t] = predict(cubic, hasA, hasA ? x[t - 3 * s] : 0, x[t - s], hasC, hasC ? x[t + s] : 0, hasD, hasD ? x[t + 3 * s] : 0) + x[t] * step;
     }
   };
   // the points t = s, 3s, … < n of every column j = 0, js, 2js, … < m (js = s or 2s), row by row
