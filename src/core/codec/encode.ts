@@ -230,6 +230,13 @@ function residualPass(ctx: Context, windows: readonly Window[], states: readonly
   return { RESI, UNPR, predCrc, reconCrc, maxError: err.max, sumSq: err.sumSq, printFailed: print?.failed ?? false };
 }
 
+/** x − p as a new row: a plain loop (Float64Array.from with a mapping callback took 31 ms a compress of the 400 × 8000 random walk's sample trials). */
+function minus(x: Float64Array, p: Float64Array): Float64Array {
+  const out = new Float64Array(x.length);
+  for (let j = 0; j < x.length; j++) out[j] = x[j] - p[j];
+  return out;
+}
+
 /** 2-D interpolation holds the residual and its reconstruction whole: only up to this many values. */
 const INTERP_2D_MAX_VALUES = 2 ** 23;
 
@@ -272,7 +279,7 @@ function interpolatedPass(ctx: Context, windows: readonly Window[], states: read
     const res = Array.from({ length: n }, (_, i) => {
       predictRow(basis, n, states, windows, i, p);
       const x = series[i];
-      return Float64Array.from(x, (v, j) => v - p[j]);
+      return minus(x, p);
     });
     const rhat = Array.from({ length: n }, () => new Float64Array(m));
     if (isThreeD(id)) interpolate3dEncode(res, stride, m, step, id, res, rhat);
@@ -318,14 +325,14 @@ function interpolationCandidates(ctx: Context, windows: readonly Window[], state
     // first on sampled rows, along time only (rows independent): nothing more when even that is far above
     const sample = Array.from(rows, (i) => {
       predictRow(ctx.setup.basis, n, states, windows, i, p);
-      return Float64Array.from(series[i], (v, j) => v - p[j]);
+      return minus(series[i], p);
     });
     const bits = interpolationBits(sample, m, 2 * ctx.bound, INTERP_CUBIC_1D, sample.map(() => new Float64Array(m)));
     if ((bits / 8) * (n / rows.length) > 4 * above) return [];
   }
   const res = series.map((x, i) => {
     predictRow(ctx.setup.basis, n, states, windows, i, p);
-    return Float64Array.from(x, (v, j) => v - p[j]);
+    return minus(x, p);
   });
   const rhat = res.map(() => new Float64Array(m));
   if (ctx.strides.length > 0) {

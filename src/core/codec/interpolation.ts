@@ -128,18 +128,85 @@ export function traverse(v: readonly Float64Array[], m: number, id: number, code
   }
 }
 
+/** The integer of (r − P)/step: 0 beyond ±LIMIT, never −0 (the stream has one zero). */
+function quantise(r: number, pred: number, step: number): number {
+  const q = Math.round((r - pred) / step);
+  return !(Math.abs(q) <= LIMIT) || q === 0 ? 0 : q;
+}
+
 /**
  * Encoder: quantise the residual rows `res` (r = x − p, n rows of m) with predictor `id` at `step` = 2b.
- * Writes the integers to `k` and the reconstructed residual r̂ to `rhat` (n rows of m each).
+ * Writes the integers to `k` (which may be `res` itself: each value is read before its integer is written)
+ * and the reconstructed residual r̂ to `rhat` (n rows of m each). The points of `traverse`, in the order
+ * interpolateDecode visits them (the same predictions from the same values), without its callbacks:
+ * measured on the 400 × 8000 random walk's sample trials 105 → x ms a compress.
  */
 export function interpolateEncode(res: readonly Float64Array[], m: number, step: number, id: number, k: readonly Float64Array[], rhat: readonly Float64Array[]): void {
   if (!(step > 0)) throw new RangeError('interpolation needs a positive step');
-  traverse(rhat, m, id, (i, j, pred) => {
-    let q = Math.round((res[i][j] - pred) / step);
-    if (!(Math.abs(q) <= LIMIT) || q === 0) q = 0; // no −0 in the stream
-    k[i][j] = q;
-    rhat[i][j] = pred + q * step;
-  });
+  const n = res.length;
+  const cubic = isCubic(id);
+  const smooth = id === INTERP_SMOOTH_1D;
+  const origin = (i: number): void => {
+    const q = quantise(res[i][0], 0, step);
+    k[i][0] = q;
+    rhat[i][0] = 0 + q * step;
+  };
+  const row = (i: number, s: number): void => {
+    const r = res[i];
+    const kk = k[i];
+    const x = rhat[i];
+    const mean = smooth && s <= SMOOTH_MAX_STRIDE;
+    for (let t = s; t < m; t += 2 * s) {
+      const hasA = t >= 3 * s;
+      const hasC = t + s < m;
+      const hasD = t + 3 * s < m;
+      const pred = mean && hasA && hasD ? (x[t - 3 * s] + x[t - s] + x[t + s] + x[t + 3 * s]) * 0.25 : predict(cubic, hasA, hasA ? x[t - 3 * s] : 0, x[t - s], hasC, hasC ? x[t + s] : 0, hasD, hasD ? x[t + 3 * s] : 0);
+      const q = quantise(r[t], pred, step);
+      kk[t] = q;
+      x[t] = pred + q * step;
+    }
+  };
+  // the points t = s, 3s, … < n of every column j = 0, js, 2js, … < m (js = s or 2s), row by row
+  const columns = (s: number, js: number): void => {
+    for (let t = s; t < n; t += 2 * s) {
+      const hasA = t >= 3 * s;
+      const hasC = t + s < n;
+      const hasD = t + 3 * s < n;
+      const a = hasA ? rhat[t - 3 * s] : null;
+      const b = rhat[t - s];
+      const c = hasC ? rhat[t + s] : null;
+      const d = hasD ? rhat[t + 3 * s] : null;
+      const r = res[t];
+      const kk = k[t];
+      const x = rhat[t];
+      for (let j = 0; j < m; j += js) {
+        const pred = predict(cubic, hasA, a ? a[j] : 0, b[j], hasC, c ? c[j] : 0, hasD, d ? d[j] : 0);
+        const q = quantise(r[j], pred, step);
+        kk[j] = q;
+        x[j] = pred + q * step;
+      }
+    }
+  };
+  if (isTwoD(id)) {
+    if (n === 0) return;
+    origin(0);
+    const first = varsFirst(id);
+    for (let s = topStride(Math.max(n, m)); s >= 1; s >>= 1) {
+      if (first) {
+        columns(s, 2 * s);
+        for (let i = 0; i < n; i += s) row(i, s);
+      } else {
+        for (let i = 0; i < n; i += 2 * s) row(i, s);
+        columns(s, s);
+      }
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      if (m === 0) continue;
+      origin(i);
+      for (let s = topStride(m); s >= 1; s >>= 1) row(i, s);
+    }
+  }
 }
 
 /** Decoder: `v` holds the integers k (n rows of m) and is turned into r̂ in place. */
