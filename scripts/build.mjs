@@ -14,6 +14,8 @@ const builds = [
   { ...node, entryPoints: ['src/core/csv/readParallel.ts'], outfile: 'dist/csvParallel.js' },
   // The parallel CSV writer's worker (src/core/csv/writeParallel.ts starts dist/csvWriteParallel.js).
   { ...node, entryPoints: ['src/core/csv/writeParallel.ts'], outfile: 'dist/csvWriteParallel.js' },
+  // The dense POD's helper threads (src/core/numerics/podThreads.ts starts dist/podThreads.js).
+  { ...node, entryPoints: ['src/core/numerics/podThreads.ts'], outfile: 'dist/podThreads.js' },
 ];
 if (existsSync('webview/main.ts')) {
   builds.push({ ...common, platform: 'browser', target: 'es2022', format: 'iife', entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js' });

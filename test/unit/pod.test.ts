@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addRows4, chooseRank, computePod, DENSE_TILE, gramMatrix, noiseFloorRank, rankEstimate } from '../../src/core/numerics/pod';
+import { chooseRank, computePod, DENSE_TILE, noiseFloorRank, rankEstimate } from '../../src/core/numerics/pod';
+import { addRows4, gramMatrix } from '../../src/core/numerics/gram';
 import { liftFromPod } from '../../src/core/sindy/simulate';
 import { gaussian, lowRankField, mulberry32 } from '../support/systems';
 

@@ -11,6 +11,8 @@
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import type { PodBasis } from '../model';
 import { symmetricEigenDecomposition } from './eigen';
+import { GRAM_TILE, gramMatrix, projectSteps } from './gram';
+import { centredShared, sharedCoordinates, sharedGram } from './podThreads';
 
 export interface PodOptions {
   /** Fixed rank, or 'auto' to pick the smallest rank whose captured energy reaches `energy`. */
@@ -155,14 +157,19 @@ function densePod(series: Float64Array[], mean: Float64Array, scale: number, opt
   const inv = 1 / scale;
   const method = opts.method ?? 'auto';
   const spatial = method === 'auto' ? n <= m : method === 'spatial';
-  // Spatial Gram: the centred data are made one tile of DENSE_TILE steps at a time (the same values and
-  // the same sums as a whole centred copy: gramMatrix adds per tile of that length), so no n × m copy
-  // (64×400000: 205 MB less). Snapshots (m < n, so m < ITERATIVE_MIN_SIZE here): a whole copy is small.
+  // Spatial Gram up to SHARED_COPY_MAX values: one centred copy in shared memory, the Gram matrix and the
+  // coordinates computed on the spare cores too (numerics/podThreads.ts: the same bits as one thread;
+  // measured on the 400 × 8000 random walk, Gram matrix ms → ms). Larger: the centred data are
+  // made one tile of DENSE_TILE steps at a time (the same values and the same sums as a whole centred
+  // copy: gramMatrix adds per tile of that length), so no n × m copy (64×400000: 205 MB less).
+  // Snapshots (m < n, so m < ITERATIVE_MIN_SIZE here): a whole copy is small.
+  const shared = spatial && n * m <= SHARED_COPY_MAX ? centredShared(series, mean, inv) : null;
   const centred = spatial ? null : series.map((row, i) => centreRange(row, mean[i], inv, 0, m, new Float64Array(m)));
-  const tile = spatial ? series.map(() => new Float64Array(Math.min(m, DENSE_TILE))) : [];
+  const tile = spatial && !shared ? series.map(() => new Float64Array(Math.min(m, DENSE_TILE))) : [];
   const centredTile = (j0: number, j1: number): Float64Array[] => tile.map((t, i) => centreRange(series[i], mean[i], inv, j0, j1, t.subarray(0, j1 - j0)));
   let gram: Float64Array;
   if (centred) gram = gramMatrix(transposeRows(centred, n, m));
+  else if (shared) gram = sharedGram(shared);
   else {
     gram = new Float64Array(n * n);
     for (let j0 = 0; j0 < m; j0 += DENSE_TILE) {
@@ -201,54 +208,25 @@ function densePod(series: Float64Array[], mean: Float64Array, scale: number, opt
     }
   }
   fixSigns(modes, n, rank);
-  if (opts.basisOnly) {
-    let captured = 0;
-    for (let i = 0; i < rank; i++) captured += lambdas[i];
-    return { basis: { mean, modes, singularValues, rank, energy: total > 0 ? captured / total : 1 }, coordinates: [] };
-  }
+  let captured = 0;
+  for (let i = 0; i < rank; i++) captured += lambdas[i];
+  const basis: PodBasis = { mean, modes, singularValues, rank, energy: total > 0 ? captured / total : 1 };
+  if (opts.basisOnly) return { basis, coordinates: [] };
 
   // a = Uᵀ X (scaled back).
+  if (shared) return { basis, coordinates: sharedCoordinates(shared, modes, rank, scale) };
   const coordinates = Array.from({ length: rank }, () => new Float64Array(m));
-  const BLOCK = 1024;
   for (let t0 = 0; t0 < m; t0 += DENSE_TILE) {
     const t1 = Math.min(m, t0 + DENSE_TILE);
     // rows of the centred data for steps [t0, t1), indexed by the step j
     const rows = centred ?? centredTile(t0, t1);
     const off = centred ? 0 : t0;
-    for (let j0 = t0; j0 < t1; j0 += BLOCK) {
-      const j1 = Math.min(t1, j0 + BLOCK);
-      let i = 0;
-      for (; i + 3 < n; i += 4) {
-        // four rows per sweep of a: written as one left-to-right sum, the same roundings in the same
-        // order as four sweeps of a[j] += w·x (bit-identical), with a quarter of the loads and stores
-        for (let c = 0; c < rank; c++) addRows4(coordinates[c], j0, j1, off, modes[c * n + i], modes[c * n + i + 1], modes[c * n + i + 2], modes[c * n + i + 3], rows[i], rows[i + 1], rows[i + 2], rows[i + 3]);
-      }
-      for (; i < n; i++) {
-        const row = rows[i];
-        for (let c = 0; c < rank; c++) {
-          const w = modes[c * n + i];
-          const a = coordinates[c];
-          for (let j = j0; j < j1; j++) a[j] += w * row[j - off];
-        }
-      }
-    }
+    for (let j0 = t0; j0 < t1; j0 += PROJECT_BLOCK) projectSteps(coordinates, modes, n, rank, rows, off, j0, Math.min(t1, j0 + PROJECT_BLOCK));
   }
   for (const a of coordinates) for (let j = 0; j < m; j++) a[j] *= scale;
-  let captured = 0;
-  for (let i = 0; i < rank; i++) captured += lambdas[i];
-  return {
-    basis: { mean, modes, singularValues, rank, energy: total > 0 ? captured / total : 1 },
-    coordinates,
-  };
+  return { basis, coordinates };
 }
 
-/** a[j] = (((a[j] + w0·x0) + w1·x1) + w2·x2) + w3·x3 for j in [j0, j1), x_r = d_r[j − off]. */
-export function addRows4(a: Float64Array, j0: number, j1: number, off: number, w0: number, w1: number, w2: number, w3: number, d0: Float64Array, d1: Float64Array, d2: Float64Array, d3: Float64Array): void {
-  for (let j = j0; j < j1; j++) {
-    const t = j - off;
-    a[j] = a[j] + w0 * d0[t] + w1 * d1[t] + w2 * d2[t] + w3 * d3[t];
-  }
-}
 
 /**
  * a_k(t_j) = Σ_i U_ik (x_ij − mean_i), i ascending (the same sums as a per-sample loop). One definition for
@@ -284,7 +262,9 @@ export function projectOnModes(series: readonly Float64Array[], mean: Float64Arr
 }
 
 /** Steps per tile of the dense route's centred data: gramMatrix's own tile, so the sums are the same. */
-export const DENSE_TILE = 2048;
+export const DENSE_TILE = GRAM_TILE;
+/** Steps per block of the coordinates' sums (the block's 4 + 2 rows stay in L1). */
+const PROJECT_BLOCK = 1024;
 
 /** (row[j] − mu)·inv for j in [j0, j1), into out[0 … j1 − j0). */
 function centreRange(row: Float64Array, mu: number, inv: number, j0: number, j1: number, out: Float64Array): Float64Array {
@@ -296,6 +276,8 @@ function centreRange(row: Float64Array, mu: number, inv: number, j0: number, j1:
 const DENSE_FALLBACK_MAX = 1024;
 /** The snapshot route's two copies of the data (centred, transposed) only up to this many values (2 × 128 MB). */
 const SNAPSHOT_COPY_MAX = 2 ** 24;
+/** The spatial dense route's one shared centred copy only up to this many values (128 MB). */
+const SHARED_COPY_MAX = 2 ** 24;
 
 /**
  * A low estimate of the rank the energy rule will choose, from the k leading (approximate) eigenvalues,
@@ -761,132 +743,6 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-/**
- * G = R Rᵀ for rows R (N rows of length L), as a full symmetric N × N
- * row-major array. Hot path of POD: tiled over L so the row segments stay in cache, and 2 × 2 row
- * blocks so each loaded value feeds two products, and only the lower triangle is computed.
- * Measured for N = 200, L = 10 000 (2-core shared machine): 234 ms here against 1851 ms for
- * ml-matrix's X.mmul(X.transpose()), about 8× faster, same values to 6e-12 absolute.
- */
-export function gramMatrix(rows: Float64Array[]): Float64Array {
-  const N = rows.length;
-  const L = N > 0 ? rows[0].length : 0;
-  const G = new Float64Array(N * N);
-  const TILE = DENSE_TILE;
-  for (let l0 = 0; l0 < L; l0 += TILE) {
-    const l1 = Math.min(L, l0 + TILE);
-    let i = 0;
-    // Four rows against two at a time (8 products per 6 loads), then the 4 × 4 diagonal block; the rows
-    // left over go two (and one) at a time below. Every entry is still one sum over the tile in l order,
-    // added to G once per tile: the same values whatever the blocking.
-    for (; i + 3 < N; i += 4) {
-      const a0 = rows[i];
-      const a1 = rows[i + 1];
-      const a2 = rows[i + 2];
-      const a3 = rows[i + 3];
-      let k = 0;
-      for (; k + 1 < i; k += 2) gramBlock4x2(G, N, i, k, l0, l1, a0, a1, a2, a3, rows[k], rows[k + 1]);
-      gramDiagonal4(G, N, i, l0, l1, a0, a1, a2, a3);
-    }
-    for (; i + 1 < N; i += 2) {
-      const a0 = rows[i];
-      const a1 = rows[i + 1];
-      let k = 0;
-      for (; k + 1 <= i; k += 2) {
-        const b0 = rows[k];
-        const b1 = rows[k + 1];
-        let s00 = 0, s01 = 0, s10 = 0, s11 = 0;
-        for (let l = l0; l < l1; l++) {
-          const x0 = a0[l], x1 = a1[l], y0 = b0[l], y1 = b1[l];
-          s00 += x0 * y0;
-          s01 += x0 * y1;
-          s10 += x1 * y0;
-          s11 += x1 * y1;
-        }
-        G[i * N + k] += s00;
-        G[i * N + k + 1] += s01;
-        G[(i + 1) * N + k] += s10;
-        G[(i + 1) * N + k + 1] += s11;
-      }
-      // k === i here: the diagonal 2 × 2 block (three distinct products).
-      let d00 = 0, d10 = 0, d11 = 0;
-      for (let l = l0; l < l1; l++) {
-        const x0 = a0[l], x1 = a1[l];
-        d00 += x0 * x0;
-        d10 += x1 * x0;
-        d11 += x1 * x1;
-      }
-      G[i * N + i] += d00;
-      G[(i + 1) * N + i] += d10;
-      G[(i + 1) * N + i + 1] += d11;
-    }
-    if (i < N) {
-      // Odd N: the last row against all rows up to and including itself.
-      const a0 = rows[i];
-      for (let k = 0; k <= i; k++) {
-        const b0 = rows[k];
-        let s = 0;
-        for (let l = l0; l < l1; l++) s += a0[l] * b0[l];
-        G[i * N + k] += s;
-      }
-    }
-  }
-  for (let i = 0; i < N; i++) for (let k = 0; k < i; k++) G[k * N + i] = G[i * N + k];
-  return G;
-}
-
-/** G[i + r][k + c] += Σ_l a_r[l]·b_c[l] over [l0, l1), r < 4, c < 2. */
-function gramBlock4x2(G: Float64Array, N: number, i: number, k: number, l0: number, l1: number, a0: Float64Array, a1: Float64Array, a2: Float64Array, a3: Float64Array, b0: Float64Array, b1: Float64Array): void {
-  let s00 = 0, s01 = 0, s10 = 0, s11 = 0, s20 = 0, s21 = 0, s30 = 0, s31 = 0;
-  for (let l = l0; l < l1; l++) {
-    const y0 = b0[l], y1 = b1[l];
-    const x0 = a0[l], x1 = a1[l], x2 = a2[l], x3 = a3[l];
-    s00 += x0 * y0;
-    s01 += x0 * y1;
-    s10 += x1 * y0;
-    s11 += x1 * y1;
-    s20 += x2 * y0;
-    s21 += x2 * y1;
-    s30 += x3 * y0;
-    s31 += x3 * y1;
-  }
-  G[i * N + k] += s00;
-  G[i * N + k + 1] += s01;
-  G[(i + 1) * N + k] += s10;
-  G[(i + 1) * N + k + 1] += s11;
-  G[(i + 2) * N + k] += s20;
-  G[(i + 2) * N + k + 1] += s21;
-  G[(i + 3) * N + k] += s30;
-  G[(i + 3) * N + k + 1] += s31;
-}
-
-/** The lower triangle of the 4 × 4 diagonal block of rows i … i + 3 over [l0, l1). */
-function gramDiagonal4(G: Float64Array, N: number, i: number, l0: number, l1: number, a0: Float64Array, a1: Float64Array, a2: Float64Array, a3: Float64Array): void {
-  let s00 = 0, s10 = 0, s11 = 0, s20 = 0, s21 = 0, s22 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0;
-  for (let l = l0; l < l1; l++) {
-    const x0 = a0[l], x1 = a1[l], x2 = a2[l], x3 = a3[l];
-    s00 += x0 * x0;
-    s10 += x1 * x0;
-    s11 += x1 * x1;
-    s20 += x2 * x0;
-    s21 += x2 * x1;
-    s22 += x2 * x2;
-    s30 += x3 * x0;
-    s31 += x3 * x1;
-    s32 += x3 * x2;
-    s33 += x3 * x3;
-  }
-  G[i * N + i] += s00;
-  G[(i + 1) * N + i] += s10;
-  G[(i + 1) * N + i + 1] += s11;
-  G[(i + 2) * N + i] += s20;
-  G[(i + 2) * N + i + 1] += s21;
-  G[(i + 2) * N + i + 2] += s22;
-  G[(i + 3) * N + i] += s30;
-  G[(i + 3) * N + i + 1] += s31;
-  G[(i + 3) * N + i + 2] += s32;
-  G[(i + 3) * N + i + 3] += s33;
-}
 
 function transposeRows(rows: Float64Array[], n: number, m: number): Float64Array[] {
   const cols = Array.from({ length: m }, () => new Float64Array(n));
