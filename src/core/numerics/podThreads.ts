@@ -5,7 +5,7 @@
 // units until none are left, then waits (Atomics.wait) only for units a helper already holds — so the
 // callers stay synchronous, and with no helper (none started yet, none possible) it simply does it all.
 // The helper is this module started as a worker (bundles: dist/podThreads.js next to the caller's bundle).
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, type Worker, workerData } from 'node:worker_threads';
 import { moduleWorkerScript, type WorkerScript } from '../platform/moduleWorker';
 import { GRAM_TILE, gramUnit, gramUnits, mirrorLower, projectSteps } from './gram';
@@ -97,12 +97,14 @@ export function sharedCoordinates(x: SharedRows, modes: Float64Array, rank: numb
   });
 }
 
-/** Threads to share with: this one and the cores not busy now (the 1-minute load average counts this thread). */
+/**
+ * Threads to share with: this one and the other cores, whatever the load. The load average is no guide:
+ * it counts the helper's own work of the last minute (back to back, the 400 × 8000 walk's compress
+ * turned its helper off from the second run on: 0.96 → 1.15 s), and a busy core costs this thread at most
+ * the one unit a descheduled helper holds.
+ */
 function autoThreads(): number {
-  const cores = availableParallelism();
-  const load = loadavg()[0];
-  const spare = load > 0 ? cores - load : cores - 1;
-  return 1 + Math.max(0, Math.min(MAX_HELPERS, Math.floor(spare + 0.25)));
+  return 1 + Math.min(MAX_HELPERS, availableParallelism() - 1);
 }
 
 function newControl(): Int32Array {
