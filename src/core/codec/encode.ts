@@ -904,8 +904,11 @@ export function encodeSegment(plan: EncodePlan, series: readonly Float64Array[],
     candidates[k] = c;
     if (best < 0 || c.size < candidates[best].size || (c.size === candidates[best].size && k < best)) best = k;
   };
+  // `above`: the caller needs this segment under that size (else it gives the whole route up); estimates
+  // within the finalists' slack of it still get coded in full
+  const ceiling = above * FINALIST_SLACK;
   /** Size above which a candidate can be neither chosen nor a finalist. */
-  const hopeless = () => (best < 0 ? Infinity : candidates[best].size * FINALIST_SLACK);
+  const hopeless = () => Math.min(ceiling, best < 0 ? Infinity : candidates[best].size * FINALIST_SLACK);
   const lengths = [16, 64, 256, 1024, 4096].filter((L, k) => k === 0 || L < m * 2);
   if (mode === 'model-only') {
     const minLen = Math.max(1, Math.min(8, Math.floor(m / 64)));
@@ -919,7 +922,7 @@ export function encodeSegment(plan: EncodePlan, series: readonly Float64Array[],
     let bestSize = Infinity;
     const trySchedule = (sch: (c: Context) => Schedule, k: number): boolean => {
       // also no worse than the best schedule so far: the anchor precisions below re-run the best schedule
-      const c = evaluate(ctxFor(8), sch(ctxFor(8)), mode, rows, scratch, Math.max(hopeless(), bestSize));
+      const c = evaluate(ctxFor(8), sch(ctxFor(8)), mode, rows, scratch, Math.min(ceiling, Math.max(hopeless(), bestSize)));
       consider(k, c);
       if (!(c.size < bestSize)) return false;
       bestSize = c.size;
@@ -944,6 +947,10 @@ export function encodeSegment(plan: EncodePlan, series: readonly Float64Array[],
   }
   progress({ phase: 'code', fraction: 0.75 });
   let chosen = candidates[best];
+  if (!(chosen.size < ceiling)) {
+    // every candidate's estimate is past what the caller can use: given up, nothing coded in full
+    return { m, WIND: chosen.WIND, RESI: new Uint8Array(0), UNPR: new Uint8Array(0), predCrc: 0, reconCrc: 0, maxError: Infinity, sumSq: Infinity, windows: chosen.windows.length, modelWindows: chosen.corrections.length, printStep: true, size: Infinity };
+  }
   if (trial) {
     // a trial (trialSaysDirect) only asks whether the model pays here: the smallest candidate with a model
     // window against the pure residual (candidate 0), both as the search estimated them, nothing coded
@@ -1181,7 +1188,9 @@ export function encodeWsindy(input: EncodeInput, progress: ProgressSink = noProg
   };
   // a model without terms (the fit gave up: sindy/identify.ts `budget`) has nothing for a trial to weigh
   const termless = system.model.terms.length === 0;
-  if (mode === 'error-bounded' && (podFits || !pod) && (termless || trialSaysDirect(planBase, series, dataset.time))) {
+  // the no-model route drops a POD model: not when the model is forced (on the variables themselves it keeps it)
+  const directAllowed = mode === 'error-bounded' && !(input.forceModel === true && pod);
+  if (directAllowed && (podFits || !pod) && (termless || trialSaysDirect(planBase, series, dataset.time))) {
     // the budget: trial segments showed the model cannot pay, so the windows' search is not run at all
     const direct = directRoute(planBase, info, dataset.names, series, dataset.time, segmentLength, Infinity);
     if (direct) {
@@ -1192,9 +1201,48 @@ export function encodeWsindy(input: EncodeInput, progress: ProgressSink = noProg
   // a_k(t_j) = Σ_i U_ik (x_ij − mean_i) with the unrounded basis: the stored basis's precision follows from it
   const amax = pod && podFits ? coordinateExtremes(series, pod.mean, pod.modes, r) : pod ? new Float64Array(0) : null;
   const planInput: PlanInput = { ...planBase, amax };
+  /**
+   * Short records whose no-model file came in under the model route's floor with the rule's basis: the
+   * coarser basis steps that may still beat it (their basis under the best file so far), coded in full in
+   * turn as below. A coarser basis that is coded and not smaller than the previous coded one ends the
+   * turn (the rule below); one skipped or given up on (not under the best file) does not, so every step
+   * the search below would reach is still tried. (2-D field 32 × 32 × 200: code 2.0 → 0.5 s, same file.)
+   */
+  function coarserBases(rule: EncodePlan, best: EncodeResult): EncodeResult {
+    const floor = (p: EncodePlan): number => p.basisBytes?.length ?? 0;
+    let last = rule;
+    let lastCoded: number | null = null;
+    for (const f of BASIS_SCALES) {
+      const alt = planEncoding({ ...planInput, outputStep: last.outK !== null, basisScale: f });
+      if (!alt.basisBytes || alt.basisBytes.length >= (last.basisBytes?.length ?? 0)) break;
+      last = alt;
+      if (floor(alt) >= best.bytes.length) {
+        lastCoded = null;
+        continue;
+      }
+      const segs = codeAll(alt, best.bytes.length - floor(alt), true);
+      const file = segs && segs.every((sg) => sg.printStep) ? assembleWsindy(alt, info, segs, segmentLength) : null;
+      if (!file) {
+        lastCoded = null;
+        continue;
+      }
+      if (lastCoded !== null && file.bytes.length >= lastCoded) break;
+      lastCoded = file.bytes.length;
+      if (file.bytes.length < best.bytes.length) best = file;
+    }
+    return best;
+  }
   // long records: the basis steps chosen on trial stretches (null: short, chosen below on the whole record)
   const basisScale = mode === 'error-bounded' && pod && podFits && m >= TRIAL_ABOVE_STEPS ? trialBasisScale(planInput, series, dataset.time) : null;
   let plan = planEncoding({ ...planInput, basisScale: basisScale ?? 1 });
+  // The model route's floor: its file holds the basis whatever its windows (the model only when a window
+  // uses it). The no-model route is coded first, given up on at that floor (cheap when the basis is small,
+  // as where models pay): when it comes in under it, no window search with this basis can win.
+  const underFloor = directAllowed && pod && podFits && plan.basisBytes ? directRoute(planInput, info, dataset.names, series, dataset.time, segmentLength, plan.basisBytes.length, true) : null;
+  if (underFloor) {
+    progress({ phase: 'code', fraction: 1 });
+    return basisScale === null ? coarserBases(plan, underFloor) : underFloor;
+  }
   let segments = codeAll(plan);
   if (segments.some((s) => !s.printStep)) {
     // an exception that cannot be printed at the step (not expected: see csv/outputStep.ts): full digits instead
@@ -1214,7 +1262,7 @@ export function encodeWsindy(input: EncodeInput, progress: ProgressSink = noProg
       plan = alt;
     }
   }
-  const direct = mode === 'error-bounded' ? directRoute(planInput, info, dataset.names, series, dataset.time, segmentLength, result.bytes.length) : null;
+  const direct = directAllowed ? directRoute(planInput, info, dataset.names, series, dataset.time, segmentLength, result.bytes.length) : null;
   if (direct && direct.bytes.length < result.bytes.length) result = direct;
   progress({ phase: 'code', fraction: 1 });
   return result;
@@ -1335,9 +1383,11 @@ function withoutModel(system: IdentifiedSystem, names: readonly string[]): { sys
 /**
  * The no-model route: the same file with neither model nor basis, every value coded by the residual
  * predictors (route chosen by total size). Null when it cannot be smaller than `above` bytes (given up
- * segment by segment), or cannot be written (more variables than a model may have states).
+ * segment by segment), or cannot be written (more variables than a model may have states). `probe`: a
+ * question, not the last word — null already when the sample's estimate, scaled to the record, is past
+ * `above` (the model route's floor asks it before the search).
  */
-function directRoute(planInput: PlanInput, info: FileInfo, names: readonly string[], series: readonly Float64Array[], time: Float64Array, segmentLength: number, above: number): EncodeResult | null {
+function directRoute(planInput: PlanInput, info: FileInfo, names: readonly string[], series: readonly Float64Array[], time: Float64Array, segmentLength: number, above: number, probe = false): EncodeResult | null {
   const m = time.length;
   const n = series.length;
   if (n > LIMITS.rank) return null;
@@ -1380,13 +1430,16 @@ function directRoute(planInput: PlanInput, info: FileInfo, names: readonly strin
   let best = 0;
   // data on a grid coarser than the bins compete with their own integers (GRID_PREDICTOR) too
   const onGrid = dataGrid(sample.series, rule.bound) > 0 ? [GRID_PREDICTOR] : [];
+  // a probe's sample gives up where its estimate for the record passes `above` (a fifth to spare)
+  const sampleAbove = probe ? (1.2 * above * sample.time.length) / m : Infinity;
   for (const id of [0, ...onGrid, ...interpolationIds(n, Math.min(m, segmentLength), rule.gridStrides ?? [])]) {
-    const limit = sizes.size === 0 ? Infinity : (sizes.get(best) ?? Infinity) * DIRECT_FINALIST_SLACK;
+    const limit = Math.min(sampleAbove, sizes.size === 0 ? Infinity : (sizes.get(best) ?? Infinity) * DIRECT_FINALIST_SLACK);
     const size = sampleSize(rule, id, limit);
     sizes.set(id, size);
     if (size < (sizes.get(best) ?? Infinity)) best = id;
   }
   const bestSize = sizes.get(best) ?? Infinity;
+  if (!(bestSize < sampleAbove)) return null;
   const W = sample.time.length;
   let plan = rule;
   if (wide && wideWorthTrying((bestSize * 8) / (n * W))) {

@@ -158,12 +158,14 @@ export function identify(
     // have fewer than 4 test functions each (the degree search's own rule, degree.ts maxCandidateDegree):
     // no model the data can support (measured: fields of 200–1000 steps with POD ranks 36–64, e.g. a
     // 64 × 64 × 200 field's compress 17.7 → 0.9 s, Kuramoto–Sivashinsky 1024 × 251 5.4 → 0.55 s; the
-    // model route never won there). Higher degrees are lowered only below one test function a column
-    // (an underdetermined fit): the heat field's degree-3 model (160 test functions, 56 columns) codes
-    // 10 % smaller than its degree-2 one.
+    // model route never won there). Higher degrees are lowered below two test functions a column (a fit
+    // with barely more rows than unknowns fits its noise: the 2-D field 32 × 32 × 200's degree-2 library,
+    // 136 columns on 178 test functions, took 2.2 s of sparse regression for a model no window used; its
+    // degree-1 fit 0.05 s, the file the same): the heat field's degree-3 model (160 test functions, 56
+    // columns) codes 10 % smaller than its degree-2 one.
     const K = tf.centres.length;
     let supported = lib.library.degree;
-    while (supported > 1 && polynomialColumns(r, supported) > K) supported--;
+    while (supported > 1 && 2 * polynomialColumns(r, supported) > K) supported--;
     if (opts.budget === true && opts.threshold === 'auto' && 4 * polynomialColumns(r, 1) > K) {
       const reason = `${TOO_FEW_TEST_FUNCTIONS}: ${K} for a linear model in ${r} coordinates`;
       progress({ phase: 'identify', fraction: 1, message: `${reason}; no model fitted` });
