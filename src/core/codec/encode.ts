@@ -866,6 +866,11 @@ function encodeDirect(ctx: Context, mode: CompressionMode, above: number, predic
   };
 }
 
+/** A segment given up on (size Infinity): the caller's route is past its limit. */
+function givenUp(m: number, c: Candidate): CodedSegment {
+  return { m, WIND: c.WIND, RESI: new Uint8Array(0), UNPR: new Uint8Array(0), predCrc: 0, reconCrc: 0, maxError: Infinity, sumSq: Infinity, windows: c.windows.length, modelWindows: c.corrections.length, printStep: true, size: Infinity };
+}
+
 /**
  * Code the samples of `series` (n rows of equal length) at `time`: candidate window schedules are compared
  * and the smallest wins. Sets plan.substeps on the first call. Memory: O(r·len) plus a few rows.
@@ -947,10 +952,8 @@ export function encodeSegment(plan: EncodePlan, series: readonly Float64Array[],
   }
   progress({ phase: 'code', fraction: 0.75 });
   let chosen = candidates[best];
-  if (!(chosen.size < ceiling)) {
-    // every candidate's estimate is past what the caller can use: given up, nothing coded in full
-    return { m, WIND: chosen.WIND, RESI: new Uint8Array(0), UNPR: new Uint8Array(0), predCrc: 0, reconCrc: 0, maxError: Infinity, sumSq: Infinity, windows: chosen.windows.length, modelWindows: chosen.corrections.length, printStep: true, size: Infinity };
-  }
+  // every candidate's estimate is past what the caller can use: given up, nothing coded in full
+  if (!(chosen.size < ceiling)) return givenUp(m, chosen);
   if (trial) {
     // a trial (trialSaysDirect) only asks whether the model pays here: the smallest candidate with a model
     // window against the pure residual (candidate 0), both as the search estimated them, nothing coded
