@@ -10,24 +10,12 @@ import type { Dataset } from '../../src/core/dataset';
 import { identify, identifyOptionsOf } from '../../src/core/sindy/identify';
 import { DEFAULT_COMPRESS_OPTIONS } from '../../src/core/options';
 import { noProgress } from '../../src/core/progress';
-import { field2d } from '../../bench/fieldData';
+import { field2d, seriesRange } from '../../bench/fieldData';
 import { lorenz, sampleSystem, uniformTime } from '../support/systems';
 
 function dataset(series: Float64Array[], time: Float64Array): Dataset {
   const names = series.map((_, i) => `x${i}`);
   return { names, series, time, source: { layout: 'columns', delimiter: ',', header: ['t', ...names], timeColumn: 0, lineEnding: '\n' } };
-}
-
-function extremes(series: Float64Array[]): { min: number; max: number } {
-  let min = Infinity;
-  let max = -Infinity;
-  for (const s of series) {
-    for (const v of s) {
-      min = Math.min(min, v);
-      max = Math.max(max, v);
-    }
-  }
-  return { min, max };
 }
 
 function assertWithinBound(series: Float64Array[], bytes: Uint8Array, bound: number): void {
@@ -43,7 +31,7 @@ test('a model segment asked to stay under a size it cannot reach is given up; un
   const time = uniformTime(3000, sys.dt);
   const series = sampleSystem(sys, time);
   const { system } = identify(series, time, ['x', 'y', 'z'], identifyOptionsOf(DEFAULT_COMPRESS_OPTIONS));
-  const input = { mode: 'error-bounded' as const, tolerance: 1e-4, n: 3, ...extremes(series), system, amax: null };
+  const input = { mode: 'error-bounded' as const, tolerance: 1e-4, n: 3, ...seriesRange(series), system, amax: null };
   const whole = encodeSegment(planEncoding(input), series, time);
   assert.ok(Number.isFinite(whole.size) && whole.modelWindows > 0, `size ${whole.size}, ${whole.modelWindows} model windows`);
   const given = encodeSegment(planEncoding(input), series, time, noProgress, whole.size / 4);

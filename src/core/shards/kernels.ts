@@ -102,7 +102,6 @@ export async function scanShard(task: ScanTask): Promise<ShardScan> {
     const sum = new Float64Array(n);
     const gram = new Float64Array(n * n);
     const D = Array.from({ length: n }, () => new Float64Array(CHUNK));
-    const zero = new Float64Array(CHUNK);
     let fill = 0;
     let chunks = 0;
     let inv = 0; // a power of two: G / inv² is then exact
@@ -131,7 +130,7 @@ export async function scanShard(task: ScanTask): Promise<ShardScan> {
       }
       for (let i = 0; i < n; i++) for (let t = 0, d = D[i]; t < len; t++) d[t] *= inv;
       const part = new Float64Array(n * n);
-      gramAccumulate(D, len, part, zero);
+      gramAccumulate(D, len, part);
       const back = 1 / (inv * inv);
       for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) gram[i * n + j] += part[i * n + j] * back;
     };

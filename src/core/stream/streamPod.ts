@@ -42,6 +42,7 @@
 
 import { CancelledError } from '../errors';
 import type { PodBasis } from '../model';
+import { gramUnit, gramUnits } from '../numerics/gram';
 import {
   axpy1,
   axpy4,
@@ -308,7 +309,7 @@ function constantResult(fp: FirstPass, passes: number): StreamingPodResult {
 async function gramRoute(ctx: PassContext, opts: PodOptions): Promise<StreamingPodResult> {
   const { n, m, D } = ctx;
   let G = new Float64Array(n * n);
-  const fp = await firstPass(ctx, (len) => gramAccumulate(D, len, G, ctx.zero));
+  const fp = await firstPass(ctx, (len) => gramAccumulate(D, len, G));
   if (fp.scale === 0) return constantResult(fp, ctx.passes);
   // C = G − m·δδᵀ with δ = (μ − shift)·inv: the Gram matrix of the centred, scaled data.
   let inv = fp.inv;
@@ -323,7 +324,7 @@ async function gramRoute(ctx: PassContext, opts: PodOptions): Promise<StreamingP
     ctx.expectedPasses = 2;
     inv = 1 / fp.scale;
     G = new Float64Array(n * n);
-    await ctx.sweep(fp.mean, inv, (len) => gramAccumulate(D, len, G, ctx.zero));
+    await ctx.sweep(fp.mean, inv, (len) => gramAccumulate(D, len, G));
   }
   for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) G[j * n + i] = G[i * n + j];
   ctx.throwIfAborted();
@@ -372,46 +373,12 @@ function result(fp: { mean: Float64Array; min: number; max: number }, passes: nu
 }
 
 /**
- * G += D Dᵀ over the first len columns of the rows D (lower triangle only), 2 × 2 row blocks so each
- * loaded value feeds two products (as numerics/pod.ts's gramMatrix).
+ * G += D Dᵀ over the first len columns of the rows D (lower triangle only): numerics/gram.ts's units over
+ * [0, len) as one tile, so each entry adds one sum over the block, in step order, as before.
  */
-export function gramAccumulate(D: Block, len: number, G: Float64Array, zero: Float64Array): void {
-  const N = D.length;
-  for (let i = 0; i < N; i += 2) {
-    const a0 = D[i];
-    const pair = i + 1 < N;
-    const a1 = pair ? D[i + 1] : zero;
-    for (let k = 0; k < i; k += 2) {
-      const b0 = D[k];
-      const b1 = D[k + 1];
-      let s00 = 0, s01 = 0, s10 = 0, s11 = 0;
-      for (let t = 0; t < len; t++) {
-        const x0 = a0[t], x1 = a1[t], y0 = b0[t], y1 = b1[t];
-        s00 += x0 * y0;
-        s01 += x0 * y1;
-        s10 += x1 * y0;
-        s11 += x1 * y1;
-      }
-      G[i * N + k] += s00;
-      G[i * N + k + 1] += s01;
-      if (pair) {
-        G[(i + 1) * N + k] += s10;
-        G[(i + 1) * N + k + 1] += s11;
-      }
-    }
-    let d00 = 0, d10 = 0, d11 = 0;
-    for (let t = 0; t < len; t++) {
-      const x0 = a0[t], x1 = a1[t];
-      d00 += x0 * x0;
-      d10 += x1 * x0;
-      d11 += x1 * x1;
-    }
-    G[i * N + i] += d00;
-    if (pair) {
-      G[(i + 1) * N + i] += d10;
-      G[(i + 1) * N + i + 1] += d11;
-    }
-  }
+export function gramAccumulate(D: Block, len: number, G: Float64Array): void {
+  const units = gramUnits(D.length);
+  for (let u = 0; u < units; u++) gramUnit(G, D, u, 0, len);
 }
 
 // ---------------------------------------------------------------------------------------------------
