@@ -134,3 +134,30 @@ test('info: where the bytes go, per section tag, adds up to the file (v1 … v4,
   const seg = await describeModelFile(join(golden, 'wave-12x600-pod-segments.v2.wsindy'));
   assert.ok(seg.sectionBytes.SEGM > 0, JSON.stringify(seg.sectionBytes));
 });
+
+test('low rank under noise where neither fit finds a model: the second fit runs, its no-model file is not coded again', async () => {
+  const { writeFileSync } = await import('node:fs');
+  const { gaussian, mulberry32 } = await import('../support/systems');
+  // 40 sensors mixing 3 slow signals, white noise 30 × the bound: the energy rule keeps every mode, the
+  // noise floor 3; both fits find no predictive horizon
+  const g = gaussian(mulberry32(9));
+  const n = 40;
+  const m = 6000;
+  const w = Array.from({ length: n }, () => [g(), g(), g()]);
+  const lines = ['t,' + Array.from({ length: n }, (_, i) => `s${i}`).join(',')];
+  for (let j = 0; j < m; j++) {
+    const t = j * 0.001;
+    const lat = [Math.sin(2 * Math.PI * 0.5 * t), Math.cos(2 * Math.PI * 1.3 * t), Math.sin(2 * Math.PI * 3.1 * t)];
+    lines.push([t.toFixed(3), ...w.map((wi) => (wi[0] * lat[0] + wi[1] * lat[1] + wi[2] * lat[2] + 0.1 * g()).toFixed(4))].join(','));
+  }
+  const csv = join(dir, 'noisy-sensors.csv');
+  writeFileSync(csv, lines.join('\n') + '\n');
+  const events: { phase: string; message?: string }[] = [];
+  const s = await compressFile(csv, join(dir, 'noisy-sensors.wsindy'), { ...DEFAULT_COMPRESS_OPTIONS }, (e) => events.push(e));
+  assert.equal(s.outcome.kind, 'none');
+  const retry = events.filter((e) => e.message?.startsWith('POD rank 3, the modes above the noise floor'));
+  assert.ok(retry.some((e) => e.phase === 'identify' && /no predictive horizon/.test(e.message ?? '')), 'the second fit ran and gave up');
+  assert.ok(!retry.some((e) => e.phase === 'code'), 'the second attempt was coded');
+  const d = await describeModelFile(join(dir, 'noisy-sensors.wsindy'));
+  assert.ok(d.maxError <= (s.bound ?? 0));
+});
