@@ -197,7 +197,9 @@ class WsindyKernel implements vscode.Disposable {
       case 'compress': {
         refuse(c.outPath, c.force);
         const s = await this.client.compress(c.csvPath, c.outPath, c.options, { ...opts, onProgress: this.progress(execution, `compress ${show(c.csvPath)}`, 'compress') });
-        const d = forNotebook(await this.client.describe(c.outPath, { plots: true }, opts), folder);
+        // the model is written: an interrupt from here on must not report "nothing was written", so the
+        // (read-only, short) description of it is not cancellable
+        const d = forNotebook(await this.client.describe(c.outPath, { plots: true }, { maxMemoryMB: opts.maxMemoryMB, timeoutMs: opts.timeoutMs }), folder);
         return [modelOutput(d, compressText(s, d, show(s.outPath)))];
       }
       case 'reconstruct': {
